@@ -1,0 +1,60 @@
+"""The `tf-t2v` command line: one subcommand per module in `tf_t2v.cli`.
+
+Each subcommand module defines `add_parser(subparsers)`, which registers its parser and sets
+`func` to a function taking the parsed arguments. Heavy imports (TensorFlow) stay inside those
+functions so that `tf-t2v --help` is instant.
+"""
+
+import argparse
+import importlib
+import logging
+import sys
+
+# Subcommand name -> module, in the order `--help` lists them.
+SUBCOMMANDS = {
+    "data": "tf_t2v.cli.data",
+    "train": "tf_t2v.cli.train",
+    "export": "tf_t2v.cli.export",
+    "generate": "tf_t2v.cli.generate",
+    "evaluate": "tf_t2v.cli.evaluate",
+}
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="tf-t2v", description="Text-to-video with TensorFlow and Keras 3."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in SUBCOMMANDS.values():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name != module_name:
+                raise
+            continue  # A subcommand not in this build.
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(message)s",
+    )
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        print("tf-t2v: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError, OSError) as e:
+        if args.verbose:
+            raise
+        print(f"tf-t2v {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
