@@ -1,0 +1,1 @@
+"""moving_shapes: the built-in captioned-video benchmark."""
