@@ -99,9 +99,9 @@ REVERSE_DIRECTION = tuple(
     for d in DIRECTIONS
 )
 
-_HFLIP_WORDS = {"left": "right", "right": "left", "leftward": "rightward", "rightward": "leftward"}
-_REVERSE_WORDS = dict(
-    _HFLIP_WORDS, up="down", down="up", upward="downward", downward="upward", top="bottom", bottom="top"
+HFLIP_WORDS = {"left": "right", "right": "left", "leftward": "rightward", "rightward": "leftward"}
+REVERSE_WORDS = dict(
+    HFLIP_WORDS, up="down", down="up", upward="downward", downward="upward", top="bottom", bottom="top"
 )
 
 
@@ -112,9 +112,9 @@ def _swap_words(caption, table):
 
 def hflip_caption(caption):
     """The caption of the horizontally mirrored clip: left and right words swap."""
-    return _swap_words(caption, _HFLIP_WORDS)
+    return _swap_words(caption, HFLIP_WORDS)
 
 
 def reverse_caption(caption):
     """The caption of the time-reversed clip: every direction word turns around."""
-    return _swap_words(caption, _REVERSE_WORDS)
+    return _swap_words(caption, REVERSE_WORDS)
