@@ -7,6 +7,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tf_t2v.testing.saved_model_ops import ops_not_servable, saved_model_op_types
+
 
 class TestCase(tf.test.TestCase):
     """`tf.test.TestCase` with the checks every tf_t2v layer and model must pass."""
@@ -72,3 +74,16 @@ class TestCase(tf.test.TestCase):
             if keras.backend.is_float_dtype(out.dtype):
                 self.assertTrue(np.all(np.isfinite(keras.ops.convert_to_numpy(out).astype("float32"))))
         return outputs
+
+    def assertSavedModelServable(self, export_dir, min_serving_version="2.10"):
+        """Every op of the SavedModel is a TF core op or a TF Text op that stock TF Serving carries.
+
+        Returns the sorted op types, so a test can check more (e.g. which TF Text ops appear).
+        """
+        op_types = saved_model_op_types(export_dir)
+        self.assertEqual(
+            ops_not_servable(op_types, min_serving_version),
+            [],
+            f"Ops a stock TF Serving {min_serving_version} may lack (all ops: {op_types})",
+        )
+        return op_types
