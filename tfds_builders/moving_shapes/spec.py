@@ -29,6 +29,8 @@ ATTRIBUTES = {
     "direction": DIRECTIONS,
     "speed": SPEEDS,
 }
+# Column order of per-object attribute index arrays, e.g. (N, K, 5) in the renderer.
+ATTRIBUTE_COLUMNS = tuple(ATTRIBUTES)
 
 COLOR_RGB = {
     "red": (255, 0, 0),
@@ -80,6 +82,10 @@ DETERMINERS = ("a", "the", "one")
 
 # Split sizes by default; the builder can shrink them.
 SPLIT_SIZES = {"train": 20_000, "validation": 1_000, "test": 2_000, "test_unseen": 2_000}
+
+# Config name -> (objects per clip, frame height = width); every config has NUM_FRAMES frames.
+CONFIGS = {"single_64": (1, 64), "single_32": (1, 32), "double_64": (2, 64)}
+DEFAULT_CONFIG = "single_64"
 
 
 def is_held_out(shape, color, direction):
