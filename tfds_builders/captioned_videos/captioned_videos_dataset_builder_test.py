@@ -197,16 +197,16 @@ def test_csv_encodings_and_header(tmp_path):
         cvb.read_captions(path)
 
 
-def test_configs_and_kwargs():
+def test_configs_and_kwargs(tmp_path):
     assert [c.name for c in Builder.BUILDER_CONFIGS] == ["uniform_16x64x64", "fps8_16x64x64"]
-    assert Builder(data_dir="/tmp/unused", num_frames=16).builder_config is Builder.BUILDER_CONFIGS[0]
-    assert Builder(data_dir="/tmp/unused", fps=8).builder_config is Builder.BUILDER_CONFIGS[1]
-    config = Builder(data_dir="/tmp/unused", num_frames=8, size=(32, 48), fps=4).builder_config
+    assert Builder(data_dir=tmp_path, num_frames=16).builder_config is Builder.BUILDER_CONFIGS[0]
+    assert Builder(data_dir=tmp_path, fps=8).builder_config is Builder.BUILDER_CONFIGS[1]
+    config = Builder(data_dir=tmp_path, num_frames=8, size=(32, 48), fps=4).builder_config
     assert (config.name, config.num_frames, config.size, config.sampling, config.fps) == (
         "fps4_8x32x48", 8, (32, 48), "fps", 4)
-    config = Builder(data_dir="/tmp/unused", config="fps8_16x64x64", sampling="uniform").builder_config
+    config = Builder(data_dir=tmp_path, config="fps8_16x64x64", sampling="uniform").builder_config
     assert config is Builder.BUILDER_CONFIGS[0]
-    info = Builder(data_dir="/tmp/unused", config=TINY).info
+    info = Builder(data_dir=tmp_path, config=TINY).info
     assert info.features["video"].shape == (4, 8, 8, 3)
     assert info.supervised_keys == ("caption", "video")
     with pytest.raises(ValueError, match="sampling='fps' needs fps > 0"):
@@ -214,7 +214,7 @@ def test_configs_and_kwargs():
     with pytest.raises(ValueError, match="split_ratios"):
         CaptionedVideosConfig(split_ratios=(0.5, 0.2, 0.2))
     with pytest.raises(ValueError, match="Unknown config"):
-        Builder(data_dir="/tmp/unused", config="nope", num_frames=4)
+        Builder(data_dir=tmp_path, config="nope", num_frames=4)
 
 
 def test_manual_dir_needs_one_captions_file(tmp_path):
