@@ -1,0 +1,324 @@
+"""`TextToVideoGAN`: the text-to-video task model."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+# Loss tracker names, in the order `metrics` lists them.
+LOSSES = ("d_loss", "g_loss", "g_adv", "rec_loss", "prior_loss", "d_real", "d_fake")
+
+
+def _tf_variable(variable):
+    """The tf.Variable (or distributed variable) behind a Keras variable."""
+    return getattr(variable, "_value", variable)
+
+
+def to_uint8(video):
+    """Float clips in [-1, 1] to uint8 [0, 255], rounded."""
+    video = ops.clip(ops.cast(video, "float32"), -1.0, 1.0)
+    return ops.cast(ops.round((video + 1.0) * 127.5), "uint8")
+
+
+@keras.saving.register_keras_serializable(package="tf_t2v")
+class TextToVideoGAN(keras.Model):
+    """A sentence in, a short clip out: tokenizer, text encoder, generator and critic in one model.
+
+    Training (`fit` on dict batches {"caption": (B,) tf.string, "video": (B, T, H, W, 3) float
+    in [-1, 1], optionally "start": (B, 2) object start centre in pixels}) alternates nothing:
+    one forward pass feeds both players, each with its own tape and optimizer.
+    - Critic: hinge loss on real clips with their captions (real), generated clips (fake) and,
+      matching-aware, real clips with another clip's caption (fake).
+    - Generator and text encoder: the hinge adversarial loss, plus, where the batch gives the
+      object's start centre, a reconstruction of the real clip from its caption and start
+      (foreground-weighted L1) and the loss that teaches the noise -> start mapping. The
+      reconstruction tells the generator directly what each word means, which the adversarial
+      signal alone does only slowly.
+    An exponential moving average of the text encoder and generator (`ema_text_encoder`,
+    `ema_generator`) is what `generate` and export use.
+
+    Args:
+        tokenizer: `tf_t2v.text.TextTokenizer`.
+        text_encoder: `tf_t2v.text.TextEncoder`.
+        generator: `tf_t2v.video.VideoGenerator`.
+        discriminator: `tf_t2v.video.VideoDiscriminator`.
+        ema_decay: float. Decay of the moving average of the generator's weights.
+        adversarial_weight: float. Weight of the generator's adversarial loss.
+        reconstruction_weight: float. Weight of the reconstruction loss (used when batches
+            carry "start").
+        foreground_weight: float. Extra weight of pixels that are not background (brighter
+            than `foreground_threshold` in the real clip) in the reconstruction loss.
+        foreground_threshold: float. Brightness in [-1, 1] above which a pixel is foreground.
+        mismatch_weight: float. Share of the critic's fake term given to real clips with a
+            wrong caption.
+        seed: int. Seed of the training noise.
+
+    Example:
+    ```python
+    gan = tf_t2v.models.TextToVideoGAN(tokenizer, text_encoder, generator, discriminator)
+    gan.compile(g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.Adam(1e-3))
+    gan.fit(dataset, epochs=1, steps_per_epoch=100)
+    clips = gan.generate(["a small red circle moves slowly to the left"], seed=7)  # uint8
+    ```
+    """
+
+    def __init__(
+        self,
+        tokenizer,
+        text_encoder,
+        generator,
+        discriminator,
+        ema_decay=0.999,
+        adversarial_weight=0.1,
+        reconstruction_weight=1.0,
+        foreground_weight=4.0,
+        foreground_threshold=-0.5,
+        mismatch_weight=0.5,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.tokenizer = tokenizer
+        self.text_encoder = text_encoder
+        self.generator = generator
+        self.discriminator = discriminator
+        self.ema_decay = ema_decay
+        self.adversarial_weight = adversarial_weight
+        self.reconstruction_weight = reconstruction_weight
+        self.foreground_weight = foreground_weight
+        self.foreground_threshold = foreground_threshold
+        self.mismatch_weight = mismatch_weight
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
+        self.ema_text_encoder = text_encoder.__class__.from_config(text_encoder.get_config())
+        self.ema_generator = generator.__class__.from_config(generator.get_config())
+        self.ema_text_encoder.trainable = False
+        self.ema_generator.trainable = False
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSSES}
+        self._build_players()
+
+    # === Shapes ===
+    @property
+    def num_frames(self):
+        return self.generator.num_frames
+
+    @property
+    def frame_size(self):
+        return (self.generator.height, self.generator.width)
+
+    @property
+    def noise_dim(self):
+        return self.generator.noise_dim
+
+    def _build_players(self):
+        """Builds every sub-model with one tiny batch, so weights exist before training or loading."""
+        tokens = self.tokenizer(tf.constant([""]))
+        noise = ops.zeros((1, self.noise_dim))
+        video = ops.zeros((1, self.num_frames) + self.frame_size + (3,))
+        for encoder, generator in (
+            (self.text_encoder, self.generator),
+            (self.ema_text_encoder, self.ema_generator),
+        ):
+            text = encoder(tokens)["pooled"]
+            generator(text, noise)
+        self.discriminator(video, text)
+        for ema, online in zip(self._ema_variables(), self._online_variables()):
+            ema.assign(online)
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    def _online_variables(self):
+        return self.text_encoder.weights + self.generator.weights
+
+    def _ema_variables(self):
+        return self.ema_text_encoder.weights + self.ema_generator.weights
+
+    # === Training ===
+    def compile(self, g_optimizer, d_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+        # Built here, inside the caller's strategy scope (needed by tf.distribute).
+        self.g_optimizer.build(self._generator_trainable_variables())
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+
+    def _generator_trainable_variables(self):
+        return self.text_encoder.trainable_variables + self.generator.trainable_variables
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def normalise_start(self, start):
+        """Start centres in pixels (x, y) to [-1, 1] frame coordinates."""
+        height, width = self.frame_size
+        return ops.cast(start, "float32") / ops.array([width / 2.0, height / 2.0]) - 1.0
+
+    def reconstruction_loss(self, fake, real):
+        """Foreground-weighted mean absolute error of two clips (B, T, H, W, 3)."""
+        real = ops.cast(real, "float32")
+        fake = ops.cast(fake, "float32")
+        foreground = ops.cast(ops.max(real, axis=-1, keepdims=True) > self.foreground_threshold, "float32")
+        weight = 1.0 + self.foreground_weight * foreground
+        return ops.mean(weight * ops.abs(fake - real))
+
+    def train_step(self, data):
+        video = ops.cast(data["video"], self.compute_dtype)
+        tokens = self.tokenizer(data["caption"])
+        batch = ops.shape(video)[0]
+        noise = keras.random.normal((batch, self.noise_dim), seed=self.seed_generator)
+        # Keras sums gradients over replicas: scale per-replica means to the global mean.
+        scale = 1.0 / tf.distribute.get_strategy().num_replicas_in_sync
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            text = self.text_encoder(tokens, training=True)["pooled"]  # (B, D)
+            fake = self.generator(text, noise, training=True)  # (B, T, H, W, 3)
+            d_text = ops.stop_gradient(text)
+            h_real = self.discriminator.features(video, training=True)
+            h_fake = self.discriminator.features(fake, training=True)
+            d_real = self.discriminator.score(h_real, d_text, training=True)
+            d_fake = self.discriminator.score(h_fake, d_text, training=True)
+            d_wrong = self.discriminator.score(h_real, ops.roll(d_text, 1, axis=0), training=True)
+            m = self.mismatch_weight
+            d_loss = (
+                ops.mean(ops.relu(1.0 - d_real))
+                + (1.0 - m) * ops.mean(ops.relu(1.0 + d_fake))
+                + m * ops.mean(ops.relu(1.0 + d_wrong))
+            )
+            g_adv = -ops.mean(d_fake)
+            g_loss = self.adversarial_weight * g_adv
+            rec_loss = prior_loss = ops.zeros(())
+            if "start" in data and self.reconstruction_weight > 0:
+                start = self.normalise_start(data["start"])  # (B, 2)
+                rec = self.generator.reconstruct(text, start)
+                rec_loss = self.reconstruction_loss(rec, video)
+                prior_loss = self.generator.start_prior_loss(text, start)
+                g_loss = g_loss + self.reconstruction_weight * rec_loss + prior_loss
+            d_scaled = d_loss * scale
+            g_scaled = g_loss * scale
+        d_vars = self.discriminator.trainable_variables
+        g_vars = self._generator_trainable_variables()
+        self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_scaled, d_vars), d_vars))
+        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_scaled, g_vars), g_vars))
+        self._update_ema()
+        values = dict(
+            d_loss=d_loss, g_loss=g_loss, g_adv=g_adv, rec_loss=rec_loss, prior_loss=prior_loss,
+            d_real=ops.mean(d_real), d_fake=ops.mean(d_fake),
+        )
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def test_step(self, data):
+        video = ops.cast(data["video"], "float32")
+        tokens = self.tokenizer(data["caption"])
+        text = self.ema_text_encoder(tokens)["pooled"]
+        batch = ops.shape(video)[0]
+        noise = keras.random.normal((batch, self.noise_dim), seed=self.seed_generator)
+        fake = self.ema_generator(text, noise)
+        d_real = self.discriminator(video, text)
+        d_fake = self.discriminator(fake, text)
+        self.trackers["d_real"].update_state(ops.mean(d_real))
+        self.trackers["d_fake"].update_state(ops.mean(d_fake))
+        self.trackers["g_adv"].update_state(-ops.mean(d_fake))
+        if "start" in data:
+            rec = self.ema_generator.reconstruct(text, self.normalise_start(data["start"]))
+            self.trackers["rec_loss"].update_state(self.reconstruction_loss(rec, video))
+        return {name: self.trackers[name].result() for name in ("d_real", "d_fake", "g_adv", "rec_loss")}
+
+    def _update_ema(self):
+        decay = self.ema_decay
+        pairs = [(_tf_variable(e), _tf_variable(o)) for e, o in zip(self._ema_variables(), self._online_variables())]
+
+        def update(strategy):
+            for ema, online in pairs:
+                strategy.extended.update(
+                    ema, lambda e, o: e.assign(decay * e + (1.0 - decay) * o), args=(online,), group=False
+                )
+
+        tf.distribute.get_replica_context().merge_call(update)
+
+    # === Sampling ===
+    def call(self, inputs, training=False):
+        """{"token_ids": (B, L) int, "noise": (B, noise_dim)} -> clips (B, T, H, W, 3) in [-1, 1]."""
+        text = self.ema_text_encoder(inputs["token_ids"])["pooled"]
+        return self.ema_generator(text, inputs["noise"])
+
+    def noise_for_seeds(self, seeds, truncation=1.0):
+        """Noise (B, noise_dim) from one int64 seed per clip: a seed always gives the same noise."""
+        seeds = ops.cast(ops.reshape(seeds, (-1,)), "int64")
+        pairs = ops.stack([seeds, ops.zeros_like(seeds)], axis=-1)  # (B, 2)
+        noise = tf.map_fn(
+            lambda s: tf.random.stateless_normal((self.noise_dim,), seed=s),
+            pairs,
+            fn_output_signature=tf.float32,
+        )
+        return noise * truncation
+
+    def generate_from_embedding(self, embedding, seeds, truncation=1.0):
+        """Sentence embeddings (B, D) and seeds (B,) -> uint8 clips (B, T, H, W, 3)."""
+        noise = self.noise_for_seeds(seeds, truncation)
+        return to_uint8(self.ema_generator(embedding, noise))
+
+    def encode_text(self, prompts):
+        """tf.string prompts (B,) -> sentence embeddings (B, D) of the averaged text encoder."""
+        return self.ema_text_encoder(self.tokenizer(prompts))["pooled"]
+
+    def generate(self, prompts, seed=None, truncation=1.0, batch_size=32):
+        """Clips for prompts, as uint8 (B, T, H, W, 3).
+
+        Args:
+            prompts: str or list of str.
+            seed: int, list of int (one per prompt) or None (random). Prompt i gets seed
+                `seed + i` when one int is given; the same seed always gives the same clip.
+            truncation: float. Scales the noise; below 1 trades variety for typical clips.
+            batch_size: int. Prompts per forward pass.
+        """
+        if isinstance(prompts, (str, bytes)):
+            prompts = [prompts]
+        prompts = list(prompts)
+        if seed is None:
+            seed = int(np.random.default_rng().integers(0, 2**62))
+        seeds = (
+            np.asarray(seed, np.int64).reshape(-1)
+            if not np.isscalar(seed)
+            else np.int64(seed) + np.arange(len(prompts), dtype=np.int64)
+        )
+        if len(seeds) != len(prompts):
+            raise ValueError(f"Got {len(seeds)} seeds for {len(prompts)} prompts; give one per prompt.")
+        out = []
+        for i in range(0, len(prompts), batch_size):
+            embedding = self.encode_text(tf.constant(prompts[i : i + batch_size], tf.string))
+            out.append(
+                np.asarray(self._generate_fn(embedding, tf.constant(seeds[i : i + batch_size]), truncation))
+            )
+        if not out:
+            return np.zeros((0, self.num_frames) + self.frame_size + (3,), np.uint8)
+        return np.concatenate(out)
+
+    @tf.function(reduce_retracing=True)
+    def _generate_fn(self, embedding, seeds, truncation):
+        return self.generate_from_embedding(embedding, seeds, truncation)
+
+    # === Serialisation ===
+    def get_config(self):
+        config = super().get_config()
+        for name in ("tokenizer", "text_encoder", "generator", "discriminator"):
+            config[name] = keras.saving.serialize_keras_object(getattr(self, name))
+        config.update(
+            ema_decay=self.ema_decay,
+            adversarial_weight=self.adversarial_weight,
+            reconstruction_weight=self.reconstruction_weight,
+            foreground_weight=self.foreground_weight,
+            foreground_threshold=self.foreground_threshold,
+            mismatch_weight=self.mismatch_weight,
+            seed=self.seed,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in ("tokenizer", "text_encoder", "generator", "discriminator"):
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+        return cls(**config)
