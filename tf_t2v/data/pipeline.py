@@ -63,6 +63,14 @@ def reverse_time(example):
     return out
 
 
+def _check_built(builder, name, data_dir):
+    if not tf.io.gfile.exists(builder.data_dir) or not builder.info.splits:
+        raise FileNotFoundError(
+            f"Dataset {name!r} is not built in {data_dir!r}: build it first with "
+            f"`tf-t2v data build {name.split('/')[0]} --data-dir {data_dir}`."
+        )
+
+
 def _to_float(example):
     example = dict(example)
     example["video"] = tf.cast(example["video"], tf.float32) / 127.5 - 1.0  # (T, H, W, 3)
@@ -118,11 +126,7 @@ def make_dataset(
         raise ValueError(f"Unknown augmentation {sorted(unknown)}; accepted: {list(AUGMENTATIONS)}.")
     _register_builders()
     builder = tfds.builder(name, data_dir=data_dir)
-    if not tf.io.gfile.exists(builder.data_dir) or not builder.info.splits:
-        raise FileNotFoundError(
-            f"Dataset {name!r} is not built in {data_dir!r}: build it first with "
-            f"`tf-t2v data build {name.split('/')[0]} --data-dir {data_dir}`."
-        )
+    _check_built(builder, name, data_dir)
     read_config = tfds.ReadConfig(
         shuffle_seed=seed, interleave_cycle_length=4 if shuffle else 1,
         enable_ordering_guard=False
@@ -160,3 +164,17 @@ def _augment(example, bits, fns):
         apply = tf.equal(tf.bitwise.bitwise_and(tf.bitwise.right_shift(bits, i), 1), 1)
         example = tf.cond(apply, lambda fn=fn, ex=example: fn(ex), lambda ex=example: dict(ex))
     return example
+
+
+def load_examples(name, split, num, data_dir=None):
+    """The first `num` examples of a split as numpy dicts (uint8 video, str caption)."""
+    _register_builders()
+    builder = tfds.builder(name, data_dir=data_dir)
+    _check_built(builder, name, data_dir)
+    ds = builder.as_dataset(split=split, shuffle_files=False).take(num)
+    examples = []
+    for ex in tfds.as_numpy(ds):
+        ex = dict(ex)
+        ex["caption"] = ex["caption"].decode("utf-8")
+        examples.append(ex)
+    return examples

@@ -1,0 +1,119 @@
+"""`tf-t2v data`: build the project's datasets and preview them."""
+
+import logging
+
+DATASETS = ("moving_shapes", "captioned_videos")
+PREVIEW_EXTENSIONS = (".mp4", ".gif", ".webm", ".png")
+
+
+def _parse_sizes(text):
+    """"train=64,test=8" -> {"train": 64, "test": 8}."""
+    sizes = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.partition("=")
+        if not sep or not value.strip().isdigit():
+            raise ValueError(f"--sizes takes split=count pairs such as train=2000,test=200; got {item!r}.")
+        sizes[name.strip()] = int(value)
+    return sizes
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser("data", help="build and preview datasets")
+    commands = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+
+    build = commands.add_parser("build", help="build a dataset (TFDS, no `tfds` CLI needed)")
+    build.add_argument("name", choices=DATASETS)
+    build.add_argument("--data-dir", required=True, help="where TFDS writes the dataset")
+    build.add_argument("--config", help="builder config, e.g. single_64 (moving_shapes)")
+    build.add_argument("--sizes", type=_parse_sizes, help="moving_shapes split sizes: train=N,test=N,...")
+    build.add_argument("--manual-dir", help="captioned_videos: folder with the videos and captions file")
+    build.add_argument("--num-frames", type=int, help="captioned_videos: frames per clip")
+    build.add_argument("--size", type=int, nargs="+", metavar="PX", help="captioned_videos: H [W]")
+    build.add_argument("--sampling", choices=("uniform", "fps"), help="captioned_videos: frame sampling")
+    build.add_argument("--fps", type=float, help="captioned_videos: target fps for --sampling fps")
+    build.set_defaults(func=run_build)
+
+    preview = commands.add_parser("preview", help="write real clips with their captions to a file")
+    preview.add_argument("name", help="dataset/config, e.g. moving_shapes/single_64")
+    preview.add_argument("--data-dir", required=True)
+    preview.add_argument("--split", default="train")
+    preview.add_argument("--num", type=int, default=8, help="clips to show")
+    preview.add_argument("--scale", type=int, default=4, help="nearest-neighbour upscaling")
+    preview.add_argument("--fps", type=float, default=8)
+    preview.add_argument("-o", "--output", required=True, help="out.mp4 | out.gif | out.webm | out.png")
+    preview.set_defaults(func=run_preview)
+
+
+def make_builder(args):
+    """The TFDS builder `tf-t2v data build` arguments ask for."""
+    if args.name == "moving_shapes":
+        if args.manual_dir or args.num_frames or args.size or args.sampling or args.fps:
+            raise ValueError("moving_shapes takes --config and --sizes only; the others are for captioned_videos.")
+        from tfds_builders.moving_shapes import Builder
+
+        return Builder(config=args.config, data_dir=args.data_dir, split_sizes=args.sizes)
+    if args.sizes:
+        raise ValueError("--sizes is for moving_shapes; captioned_videos splits come from the captions file.")
+    if not args.manual_dir:
+        raise ValueError("captioned_videos needs --manual-dir: a folder with the videos and captions.csv or captions.jsonl.")
+    from tfds_builders.captioned_videos import Builder
+
+    size = None
+    if args.size:
+        if len(args.size) > 2:
+            raise ValueError(f"--size takes H or H W; got {args.size}.")
+        size = (args.size[0], args.size[-1])
+    return Builder(
+        config=args.config, data_dir=args.data_dir, num_frames=args.num_frames, size=size,
+        sampling=args.sampling, fps=args.fps,
+    )
+
+
+def run_build(args):
+    import tensorflow_datasets as tfds
+
+    builder = make_builder(args)
+    manual_dir = args.manual_dir
+    if manual_dir is not None and not __import__("os").path.isdir(manual_dir):
+        raise FileNotFoundError(f"--manual-dir {manual_dir!r} is not a folder.")
+    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir))
+    sizes = {name: split.num_examples for name, split in builder.info.splits.items()}
+    print(f"Built {builder.name}/{builder.builder_config.name} in {builder.data_dir}: {sizes}")
+
+
+def grid_frames(clips, columns):
+    """Clips (N, T, H, W, 3) -> one clip (T, rows*H, columns*W, 3) with the clips tiled."""
+    import numpy as np
+
+    n, t, h, w, c = clips.shape
+    rows = -(-n // columns)
+    padded = np.zeros((rows * columns, t, h, w, c), clips.dtype)
+    padded[:n] = clips
+    grid = padded.reshape(rows, columns, t, h, w, c).transpose(2, 0, 3, 1, 4, 5)
+    return grid.reshape(t, rows * h, columns * w, c)
+
+
+def run_preview(args):
+    import os
+
+    import numpy as np
+
+    from tf_t2v.data.contact_sheet import write_contact_sheet
+    from tf_t2v.data.pipeline import load_examples
+    from tf_t2v.data.video_io import write_video
+
+    ext = os.path.splitext(args.output)[1].lower()
+    if ext not in PREVIEW_EXTENSIONS:
+        raise ValueError(f"Unknown output extension {ext!r}; accepted: {', '.join(PREVIEW_EXTENSIONS)}.")
+    if args.num < 1:
+        raise ValueError(f"--num must be at least 1; got {args.num}.")
+    examples = load_examples(args.name, args.split, args.num, data_dir=args.data_dir)
+    clips = np.stack([ex["video"] for ex in examples])  # (N, T, H, W, 3) uint8
+    captions = [ex["caption"] for ex in examples]
+    if ext == ".png":
+        write_contact_sheet(args.output, clips, captions, scale=args.scale)
+    else:
+        write_video(args.output, grid_frames(clips, min(4, len(clips))), fps=args.fps, scale=args.scale)
+    for i, caption in enumerate(captions):
+        print(f"{i}: {caption}")
+    logging.info("Wrote %s (%d clips).", args.output, len(clips))
