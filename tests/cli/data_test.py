@@ -1,0 +1,54 @@
+import os
+
+import imageio.v3 as iio
+import pytest
+
+from tf_t2v.cli.main import main
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("tfds"))
+    code = main(["data", "build", "moving_shapes", "--config", "single_32", "--data-dir", path,
+                 "--sizes", "train=8,validation=2,test=2,test_unseen=2"])
+    assert code == 0
+    return path
+
+
+def test_build_writes_the_requested_split_sizes(data_dir):
+    import tensorflow_datasets as tfds
+
+    import tfds_builders.moving_shapes  # noqa: F401
+
+    info = tfds.builder("moving_shapes/single_32", data_dir=data_dir).info
+    assert {k: v.num_examples for k, v in info.splits.items()} == {
+        "train": 8, "validation": 2, "test": 2, "test_unseen": 2}
+
+
+@pytest.mark.parametrize("ext", [".mp4", ".gif", ".png"])
+def test_preview_writes_a_playable_file(data_dir, tmp_path, ext, capsys):
+    out = str(tmp_path / f"preview{ext}")
+    assert main(["data", "preview", "moving_shapes/single_32", "--data-dir", data_dir,
+                 "--num", "3", "--scale", "2", "-o", out]) == 0
+    assert os.path.getsize(out) > 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert len(printed) == 3 and printed[0].startswith("0: ")
+    if ext != ".png":
+        frames = iio.imread(out, index=None)
+        assert frames.shape[0] == 16
+        assert frames.shape[1] >= 64  # 32 px clips upscaled twice
+
+
+def test_bad_arguments_give_one_line_errors(data_dir, tmp_path, capsys):
+    assert main(["data", "preview", "moving_shapes/single_32", "--data-dir", data_dir,
+                 "-o", str(tmp_path / "x.avi")]) == 2
+    assert "accepted: .mp4" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["data", "build", "moving_shapes", "--data-dir", data_dir, "--sizes", "train"])
+    assert exit_info.value.code == 2
+    assert "--sizes" in capsys.readouterr().err
+    assert main(["data", "preview", "moving_shapes/single_64", "--data-dir", str(tmp_path / "none"),
+                 "-o", str(tmp_path / "x.mp4")]) == 2
+    assert "tf-t2v data build moving_shapes" in capsys.readouterr().err
+    assert main(["data", "build", "captioned_videos", "--data-dir", str(tmp_path)]) == 2
+    assert "--manual-dir" in capsys.readouterr().err
