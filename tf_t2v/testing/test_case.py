@@ -61,9 +61,12 @@ class TestCase(tf.test.TestCase):
         return restored
 
     def run_mixed_precision_test(self, cls, init_kwargs, inputs, expected_output_dtype=None):
-        """Under `mixed_bfloat16`, variables stay float32 and compute runs in bfloat16."""
+        """Under `mixed_bfloat16`, variables stay float32 and compute runs in bfloat16.
+
+        `inputs` is one input, or a tuple of positional inputs.
+        """
         layer = cls(**init_kwargs, dtype="mixed_bfloat16")
-        outputs = layer(inputs)
+        outputs = layer(*inputs) if isinstance(inputs, tuple) else layer(inputs)
         for v in layer.weights:
             if v.dtype in ("float16", "bfloat16", "float32", "float64"):
                 self.assertEqual(v.dtype, "float32")
