@@ -1,0 +1,110 @@
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_t2v.models import TextToVideoGAN
+from tf_t2v.testing.test_case import TestCase
+from tf_t2v.testing.tiny_models import tiny_gan
+
+PROMPTS = ["a red circle moves left", "the blue square moves right quickly", "a circle"]
+
+
+def _dataset(batch=4, with_start=True):
+    rng = np.random.default_rng(0)
+    example = {
+        "caption": tf.constant([PROMPTS[i % 2] for i in range(batch)]),
+        "video": tf.constant(rng.uniform(-1, 1, (batch, 4, 16, 16, 3)), tf.float32),
+    }
+    if with_start:
+        example["start"] = tf.constant(rng.uniform(4, 12, (batch, 2)), tf.float32)
+    return tf.data.Dataset.from_tensors(example).repeat()
+
+
+def _compiled(**kwargs):
+    gan = tiny_gan(**kwargs)
+    gan.compile(g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.Adam(1e-3))
+    return gan
+
+
+class TextToVideoGANTest(TestCase):
+    def test_one_step_fit_moves_both_players_with_finite_losses(self):
+        gan = _compiled()
+        g_before = [w.numpy().copy() for w in gan.generator.trainable_weights]
+        d_before = [w.numpy().copy() for w in gan.discriminator.trainable_weights]
+        t_before = [w.numpy().copy() for w in gan.text_encoder.trainable_weights]
+        ema_before = [w.numpy().copy() for w in gan.ema_generator.weights]
+        history = gan.fit(_dataset(), steps_per_epoch=1, epochs=1, verbose=0).history
+        for name in ("d_loss", "g_loss", "g_adv", "rec_loss", "prior_loss"):
+            self.assertTrue(np.isfinite(history[name][0]), name)
+        self.assertGreater(history["rec_loss"][0], 0.0)
+
+        def moved(before, weights):
+            return any(np.abs(b - w.numpy()).max() > 0 for b, w in zip(before, weights))
+
+        self.assertTrue(moved(g_before, gan.generator.trainable_weights))
+        self.assertTrue(moved(d_before, gan.discriminator.trainable_weights))
+        self.assertTrue(moved(t_before, gan.text_encoder.trainable_weights))
+        self.assertTrue(moved(ema_before, gan.ema_generator.weights))
+        # The average moves by (1 - decay) of the step, not the whole step.
+        g_step = max(np.abs(b - w.numpy()).max() for b, w in zip(g_before, gan.generator.weights))
+        ema_step = max(np.abs(b - w.numpy()).max() for b, w in zip(ema_before, gan.ema_generator.weights))
+        self.assertLess(ema_step, g_step)
+
+    def test_trains_without_start_adversarially_only(self):
+        gan = _compiled()
+        history = gan.fit(_dataset(with_start=False), steps_per_epoch=2, epochs=1, verbose=0).history
+        self.assertEqual(history["rec_loss"][-1], 0.0)
+        self.assertTrue(np.isfinite(history["g_adv"][-1]))
+
+    def test_reconstruction_loss_falls_with_training(self):
+        gan = _compiled(adversarial_weight=0.0)
+        history = gan.fit(_dataset(), steps_per_epoch=20, epochs=2, verbose=0).history
+        self.assertLess(history["rec_loss"][-1], history["rec_loss"][0])
+
+    def test_generate_is_uint8_and_deterministic_per_seed(self):
+        gan = tiny_gan()
+        clips = gan.generate(PROMPTS, seed=11)
+        self.assertEqual(clips.shape, (3, 4, 16, 16, 3))
+        self.assertEqual(clips.dtype, np.uint8)
+        np.testing.assert_array_equal(clips, gan.generate(PROMPTS, seed=11))
+        # Prompt i gets seed + i whatever the batch: a clip does not depend on its neighbours.
+        np.testing.assert_array_equal(clips[1:2], gan.generate(PROMPTS[1:2], seed=12))
+        np.testing.assert_array_equal(clips[2:], gan.generate(PROMPTS[2:], seed=[13]))
+        self.assertFalse(np.array_equal(clips, gan.generate(PROMPTS, seed=12)))
+
+    def test_any_int64_seed_and_empty_batch(self):
+        gan = tiny_gan()
+        for seed in (-(2**63), 2**63 - 1, -1, 0):
+            self.assertEqual(gan.generate(["a circle"], seed=[seed]).shape, (1, 4, 16, 16, 3))
+        self.assertEqual(gan.generate([], seed=0).shape, (0, 4, 16, 16, 3))
+        with pytest.raises(ValueError, match="one per prompt"):
+            gan.generate(PROMPTS, seed=[1, 2])
+
+    def test_keras_file_round_trip_gives_identical_clips(self):
+        gan = _compiled()
+        gan.fit(_dataset(), steps_per_epoch=2, epochs=1, verbose=0)
+        path = os.path.join(self.get_temp_dir(), "gan.keras")
+        gan.save(path)
+        restored = keras.saving.load_model(path, safe_mode=True)
+        self.assertIsInstance(restored, TextToVideoGAN)
+        np.testing.assert_array_equal(restored.generate(PROMPTS, seed=5), gan.generate(PROMPTS, seed=5))
+        as_json = lambda m: json.loads(json.dumps(m.get_config()))  # noqa: E731 (tuples -> lists)
+        self.assertEqual(as_json(restored), as_json(gan))
+
+    def test_mixed_bfloat16_training_step(self):
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+        gan = _compiled()
+        history = gan.fit(_dataset(), steps_per_epoch=1, epochs=1, verbose=0).history
+        self.assertTrue(np.isfinite(history["g_loss"][0]))
+        self.assertEqual(gan.generator.compute_dtype, "bfloat16")
+        self.assertEqual(gan.generate(PROMPTS[:1], seed=1).dtype, np.uint8)
+
+    def test_truncation_zero_gives_the_same_clip_for_every_seed(self):
+        gan = tiny_gan()
+        a = gan.generate(PROMPTS[:1], seed=1, truncation=0.0)
+        b = gan.generate(PROMPTS[:1], seed=2, truncation=0.0)
+        np.testing.assert_array_equal(a, b)
