@@ -1,0 +1,56 @@
+import os
+import tempfile
+
+import keras
+import numpy as np
+import pytest
+
+from callbacks_helpers import RenderingModel, fit
+from tf_t2v.training import AtomicCheckpoint
+
+
+def test_atomic_checkpoint_keeps_the_last_n_and_points_at_the_newest():
+    folder = os.path.join(tempfile.mkdtemp(), "ckpts")
+    model = RenderingModel()
+    fit(model, [AtomicCheckpoint(folder, every_epochs=1, keep=2)], epochs=3)
+    assert sorted(os.listdir(folder)) == ["ckpt-0002.keras", "ckpt-0003.keras", "latest"]
+    assert AtomicCheckpoint.latest(folder) == os.path.join(folder, "ckpt-0003.keras")
+    # A checkpoint is a whole model: weights and optimizer state.
+    restored = keras.saving.load_model(AtomicCheckpoint.latest(folder), compile=False)
+    np.testing.assert_allclose(restored.dense.kernel.numpy(), model.dense.kernel.numpy())
+
+
+def test_atomic_checkpoint_every_n_epochs_and_cleans_temporary_files():
+    folder = tempfile.mkdtemp()
+    leftover = os.path.join(folder, ".tmp-123-ckpt-0001.keras")
+    open(leftover, "w").close()
+    fit(RenderingModel(), [AtomicCheckpoint(folder, every_epochs=2, keep=None)], epochs=4)
+    assert sorted(os.listdir(folder)) == ["ckpt-0002.keras", "ckpt-0004.keras", "latest"]
+
+
+def test_atomic_checkpoint_failed_save_leaves_the_previous_checkpoint():
+    folder = tempfile.mkdtemp()
+    model = RenderingModel()
+    callback = AtomicCheckpoint(folder)
+    fit(model, [callback], epochs=1)
+
+    def broken_save(path, *args, **kwargs):
+        with open(path, "w") as f:
+            f.write("half a file")
+        raise OSError("disk full")
+
+    model.save = broken_save
+    with pytest.raises(OSError, match="disk full"):
+        callback.save(2)
+    assert sorted(os.listdir(folder)) == ["ckpt-0001.keras", "latest"]
+    assert AtomicCheckpoint.latest(folder).endswith("ckpt-0001.keras")
+
+
+def test_atomic_checkpoint_latest_without_pointer_and_empty():
+    folder = tempfile.mkdtemp()
+    assert AtomicCheckpoint.latest(folder) is None
+    for name in ("ckpt-0009.keras", "ckpt-0010.keras", "other.keras"):
+        open(os.path.join(folder, name), "w").close()
+    assert AtomicCheckpoint.latest(folder).endswith("ckpt-0010.keras")
+    with pytest.raises(ValueError, match="keep must be"):
+        AtomicCheckpoint(folder, keep=0)

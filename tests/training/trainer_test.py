@@ -1,0 +1,85 @@
+import csv
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_t2v.text import build_vocabulary, load_vocabulary
+from tf_t2v.training import config, train, trainer
+
+
+def tiny(data_dir, *overrides):
+    return config.resolve("tiny", overrides=[f"data.data_dir={data_dir}", *overrides])
+
+
+def test_train_writes_the_run_folder_and_a_model_that_reloads(tiny_data_dir, tmp_path):
+    run_dir = str(tmp_path / "run")
+    cfg = tiny(tiny_data_dir)
+    model = train(cfg, run_dir, verbose=0)
+
+    assert config.load(os.path.join(run_dir, "config.yaml")) == cfg
+    captions = trainer.read_captions("moving_shapes/single_32", "train", tiny_data_dir)
+    assert load_vocabulary(os.path.join(run_dir, "vocabulary.txt")) == build_vocabulary(captions)
+    assert sorted(os.listdir(os.path.join(run_dir, "checkpoints"))) == ["ckpt-0001.keras", "ckpt-0002.keras", "latest"]
+    assert sorted(os.listdir(os.path.join(run_dir, "previews"))) == ["epoch-0001.png", "epoch-0002.png"]
+    assert sorted(os.listdir(os.path.join(run_dir, "tensorboard"))) == ["eval", "train"]
+    assert sorted(os.listdir(os.path.join(run_dir, "backup"))) == [
+        "latest.weights.h5", "latest.weights.h5.bkp", "training_metadata.json", "training_metadata.json.bkp"
+    ]
+    assert trainer.backed_up_epoch(os.path.join(run_dir, "backup")) == 2
+    with open(os.path.join(run_dir, "eval.csv")) as f:
+        rows = list(csv.DictReader(f))
+    assert [r["step"] for r in rows] == ["2", "4"] and set(rows[0]) >= {"shape", "direction", "all"}
+    assert int(model.g_optimizer.iterations.numpy()) == 4
+    assert set(model.history.history) >= {"g_loss", "d_loss", "eval_all"}
+
+    prompt = ["a large red circle moves slowly to the right"]
+    restored = keras.saving.load_model(os.path.join(run_dir, "model.keras"), compile=False)
+    clips = restored.generate(prompt, seed=3)
+    assert clips.shape == (1, 4, 16, 16, 3) and clips.dtype == np.uint8
+    np.testing.assert_array_equal(clips, model.generate(prompt, seed=3))
+
+
+def test_a_run_folder_refuses_another_model(tiny_data_dir, tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    config.save(tiny(tiny_data_dir), str(run_dir / "config.yaml"))
+    with pytest.raises(ValueError, match=r"holds a run with model = .* use another --run-dir"):
+        train(tiny(tiny_data_dir, "model.generator.noise_dim=6"), str(run_dir), verbose=0)
+
+
+def test_clip_shape_mismatch_is_reported(tiny_data_dir, tmp_path):
+    with pytest.raises(ValueError, match=r"makes clips of 4 frames of 16x16 but the data gives 4 frames of 32x32"):
+        train(tiny(tiny_data_dir, "data.resolution=null"), str(tmp_path / "run"), verbose=0)
+
+
+def test_missing_dataset_is_reported(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"is not built in .*tf-t2v data build moving_shapes"):
+        train(tiny(str(tmp_path / "empty")), str(tmp_path / "run"), verbose=0)
+
+
+@pytest.mark.slow  # XLA compiles the 3D convolutions for about two minutes on 2 CPU cores
+def test_jit_compiled_train_step_with_static_shapes(tiny_data_dir):
+    """The TPU path: static batch shapes, tokens computed in the input pipeline, XLA-compiled step."""
+    cfg = tiny(tiny_data_dir, "train.jit_compile=true")
+    dataset = trainer.training_dataset(cfg.data, seed=0)
+    assert dataset.element_spec["video"].shape == (4, 4, 16, 16, 3)  # fully static
+    model = trainer.build_model(cfg, ["a", "red", "circle"], tf.distribute.get_strategy())
+    dataset = trainer.pretokenize(dataset, model.tokenizer)
+    assert dataset.element_spec["caption"].dtype.is_integer
+    model.fit(dataset, epochs=1, steps_per_epoch=1, verbose=0)
+    assert model.jit_compile is True
+    assert np.isfinite(model.history.history["g_loss"][-1])
+    clips = model.generate(["a red circle"], seed=0)  # prompts are still strings
+    assert clips.shape == (1, 4, 16, 16, 3)
+
+
+def test_resize_clips_subsamples_frames_and_rescales_starts():
+    video = tf.reshape(tf.range(2 * 16 * 8 * 8 * 3, dtype=tf.float32), (2, 16, 8, 8, 3))
+    batch = {"video": video, "start": tf.constant([[2.0, 6.0], [4.0, 4.0]])}
+    out = trainer.resize_clips(batch, num_frames=4, resolution=4)
+    assert out["video"].shape == (2, 4, 4, 4, 3)
+    np.testing.assert_allclose(out["video"][:, 1], tf.image.resize(video[:, 5], (4, 4), method="area"))
+    np.testing.assert_allclose(out["start"], [[1.0, 3.0], [2.0, 2.0]])

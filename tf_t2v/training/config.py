@@ -1,0 +1,524 @@
+"""Run configuration: nested dataclasses, named presets, YAML files and `key=value` overrides.
+
+A run's configuration is resolved in three layers, each overriding the one before:
+
+1. a named preset (`PRESETS`, e.g. "tiny", "single_32", "single_64"),
+2. a YAML file holding any subset of the nested keys,
+3. `a.b=value` overrides, the value read as a YAML scalar or list (`train.betas=[0.0,0.99]`).
+
+Unknown keys and values of the wrong type raise `ValueError` naming the key and what is
+accepted. The resolved configuration is saved as `config.yaml` in the run folder.
+
+Example:
+```python
+from tf_t2v.training import config
+
+cfg = config.resolve("tiny", overrides=["train.steps=8", "data.batch_size=2"])
+cfg.train.steps  # 8
+print(config.to_yaml(cfg))
+```
+"""
+
+import copy
+import dataclasses
+import math
+import re
+import typing
+from typing import List, Optional, Union
+
+import yaml
+
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+STRATEGIES = ("auto", "default", "mirrored", "multi_worker", "tpu")
+AUGMENTATIONS = ("hflip", "reverse")  # as tf_t2v.data.pipeline.AUGMENTATIONS
+MOTIONS = ("linear", "free")  # as tf_t2v.video.video_generator.MOTIONS
+
+# Prompts shown in previews: one per direction family, colours and shapes spread out.
+DEFAULT_PREVIEW_PROMPTS = [
+    "a large red circle moves slowly to the right",
+    "a small blue square moves quickly up",
+    "a large green triangle moves slowly down and to the left",
+    "a small yellow diamond moves quickly to the left",
+]
+
+
+@dataclasses.dataclass
+class DataConfig:
+    """Where the training clips come from and how they are batched.
+
+    Args:
+        name: str. TFDS name with config, e.g. "moving_shapes/single_32".
+        data_dir: str or None. Where the dataset is built (any tf.io.gfile path).
+        split: str. Training split.
+        batch_size: int. Global batch size (split over all replicas).
+        shuffle_buffer: int. Examples in the shuffle buffer.
+        cache: bool. Cache decoded examples in memory.
+        augment: list of str. Caption-preserving augmentations: "hflip", "reverse".
+        num_frames: int or None. Keep this many frames, evenly spaced (None: all).
+        resolution: int or None. Resize frames to this square size (None: native).
+        eval_split: str. Split whose captions the evaluation callback generates for.
+        eval_examples: int. Held captions per evaluation.
+        vocabulary_min_count: int. Words seen fewer times in the training captions are dropped.
+        deterministic: bool. The same batch order every run for a seed (slower input pipeline).
+    """
+
+    name: str = "moving_shapes/single_32"
+    data_dir: Optional[str] = None
+    split: str = "train"
+    batch_size: int = 32
+    shuffle_buffer: int = 4096
+    cache: bool = False
+    augment: List[str] = dataclasses.field(default_factory=list)
+    num_frames: Optional[int] = None
+    resolution: Optional[int] = None
+    eval_split: str = "validation"
+    eval_examples: int = 64
+    vocabulary_min_count: int = 1
+    deterministic: bool = False
+
+
+@dataclasses.dataclass
+class TokenizerConfig:
+    """`tf_t2v.text.TextTokenizer` arguments (the vocabulary comes from the training captions).
+
+    Args:
+        sequence_length: int. Tokens per prompt; longer prompts are cut.
+        lowercase: bool. Case-fold prompts.
+    """
+
+    sequence_length: int = 24
+    lowercase: bool = True
+
+
+@dataclasses.dataclass
+class TextEncoderConfig:
+    """`tf_t2v.text.TextEncoder` arguments (vocabulary size and length come from the tokenizer).
+
+    Args:
+        hidden_dim: int. Feature size.
+        num_layers: int. Transformer blocks.
+        num_heads: int. Attention heads; must divide hidden_dim.
+        intermediate_dim: int. MLP width inside each block.
+        dropout: float. Dropout rate.
+    """
+
+    hidden_dim: int = 128
+    num_layers: int = 2
+    num_heads: int = 4
+    intermediate_dim: int = 256
+    dropout: float = 0.0
+
+
+@dataclasses.dataclass
+class GeneratorConfig:
+    """`tf_t2v.video.VideoGenerator` arguments; num_frames, height and width must match the data.
+
+    Args:
+        num_frames: int. Frames T.
+        height: int. Frame height H.
+        width: int. Frame width W.
+        noise_dim: int. Noise size (>= 2).
+        channels: list of int. Channels per sprite resolution.
+        sprite_size: int or None. Sprite side (None: height // 2).
+        background_size: int. Side of the background map.
+        motion: str. "linear" or "free".
+        noise_to_content: bool. Feed the noise to appearance too.
+        cond_dim: int. Width of the conditioning MLP.
+    """
+
+    num_frames: int = 16
+    height: int = 64
+    width: int = 64
+    noise_dim: int = 8
+    channels: List[int] = dataclasses.field(default_factory=lambda: [128, 64, 32, 32])
+    sprite_size: Optional[int] = None
+    background_size: int = 8
+    motion: str = "linear"
+    noise_to_content: bool = False
+    cond_dim: int = 256
+
+
+@dataclasses.dataclass
+class DiscriminatorConfig:
+    """`tf_t2v.video.VideoDiscriminator` arguments.
+
+    Args:
+        channels: list of int. Channels of the 3D convolutions.
+        downsample: int. Average-pool frames by this factor first.
+        spectral_norm: bool. Spectral normalisation on every layer.
+    """
+
+    channels: List[int] = dataclasses.field(default_factory=lambda: [32, 64, 128, 256])
+    downsample: int = 1
+    spectral_norm: bool = True
+
+
+@dataclasses.dataclass
+class ModelConfig:
+    """`tf_t2v.models.TextToVideoGAN` and its parts (ema_decay and seed come from `train`).
+
+    Args:
+        tokenizer: TokenizerConfig.
+        text_encoder: TextEncoderConfig.
+        generator: GeneratorConfig.
+        discriminator: DiscriminatorConfig.
+        adversarial_weight: float. Weight of the generator's adversarial loss.
+        reconstruction_weight: float. Weight of the reconstruction loss.
+        foreground_weight: float. Extra weight of foreground pixels in the reconstruction loss.
+        foreground_threshold: float. Brightness in [-1, 1] above which a pixel is foreground.
+        mismatch_weight: float. Share of the critic's fake term given to mismatched captions.
+    """
+
+    tokenizer: TokenizerConfig = dataclasses.field(default_factory=TokenizerConfig)
+    text_encoder: TextEncoderConfig = dataclasses.field(default_factory=TextEncoderConfig)
+    generator: GeneratorConfig = dataclasses.field(default_factory=GeneratorConfig)
+    discriminator: DiscriminatorConfig = dataclasses.field(default_factory=DiscriminatorConfig)
+    adversarial_weight: float = 0.1
+    reconstruction_weight: float = 1.0
+    foreground_weight: float = 4.0
+    foreground_threshold: float = -0.5
+    mismatch_weight: float = 0.5
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """How long and how the GAN is optimised, and what is saved and watched on the way.
+
+    Args:
+        steps: int. Total training steps; a multiple of `steps_per_epoch`.
+        steps_per_epoch: int. Steps between epoch ends (backups, checkpoints, previews).
+        g_learning_rate: float. Adam learning rate of the generator.
+        d_learning_rate: float. Adam learning rate of the discriminator.
+        betas: list of two floats. Adam (beta_1, beta_2) of both optimizers.
+        ema_decay: float. Decay of the moving average of the generator that `generate` uses.
+        precision: str. "auto", "float32" or "mixed_bfloat16"; "auto" picks bfloat16 only where
+            the hardware has it (see `tf_t2v.training.strategy.choose_precision`).
+        jit_compile: bool. XLA-compile the train step (slow for 3D convolutions on CPU).
+        seed: int. Seed of weights, noise, shuffling and augmentation.
+        checkpoint_every_epochs: int. Epochs between `.keras` checkpoints.
+        keep_checkpoints: int. Checkpoints kept; older ones are deleted.
+        preview_every_epochs: int. Epochs between contact sheets and video summaries.
+        preview_prompts: list of str. Fixed prompts rendered in previews.
+        eval_every_steps: int. Steps between evaluations (0 turns evaluation off).
+        log_every_steps: int. Steps between TensorBoard loss scalars.
+    """
+
+    steps: int = 20000
+    steps_per_epoch: int = 500
+    g_learning_rate: float = 2e-4
+    d_learning_rate: float = 2e-4
+    betas: List[float] = dataclasses.field(default_factory=lambda: [0.0, 0.99])
+    ema_decay: float = 0.999
+    precision: str = "auto"
+    jit_compile: bool = False
+    seed: int = 0
+    checkpoint_every_epochs: int = 1
+    keep_checkpoints: int = 3
+    preview_every_epochs: int = 1
+    preview_prompts: List[str] = dataclasses.field(default_factory=lambda: list(DEFAULT_PREVIEW_PROMPTS))
+    eval_every_steps: int = 500
+    log_every_steps: int = 50
+
+    @property
+    def epochs(self):
+        return self.steps // self.steps_per_epoch
+
+
+@dataclasses.dataclass
+class RunConfig:
+    """A whole training run: data, model, optimisation and distribution.
+
+    Args:
+        data: DataConfig.
+        model: ModelConfig.
+        train: TrainConfig.
+        strategy: str. "auto", "default", "mirrored", "multi_worker" or "tpu".
+    """
+
+    data: DataConfig = dataclasses.field(default_factory=DataConfig)
+    model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
+    train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
+    strategy: str = "auto"
+
+    def validate(self):
+        """Checks values that types cannot: choices and ranges. Returns self."""
+        _choice("strategy", self.strategy, STRATEGIES)
+        _choice("train.precision", self.train.precision, PRECISIONS)
+        _choice("model.generator.motion", self.model.generator.motion, MOTIONS)
+        for a in self.data.augment:
+            _choice("data.augment", a, AUGMENTATIONS)
+        for key in ("data.batch_size", "data.shuffle_buffer", "data.eval_examples",
+                    "data.vocabulary_min_count", "train.steps", "train.steps_per_epoch",
+                    "train.checkpoint_every_epochs", "train.keep_checkpoints",
+                    "train.preview_every_epochs", "train.log_every_steps"):
+            _positive(key, _get(self, key))
+        for key in ("data.num_frames", "data.resolution"):
+            if _get(self, key) is not None:
+                _positive(key, _get(self, key), minimum=2)
+        if self.train.eval_every_steps < 0:
+            raise ValueError(f"train.eval_every_steps must be >= 0 (0: off); got {self.train.eval_every_steps}.")
+        if self.train.steps % self.train.steps_per_epoch:
+            raise ValueError(
+                f"train.steps ({self.train.steps}) must be a multiple of train.steps_per_epoch "
+                f"({self.train.steps_per_epoch}): runs stop and resume at epoch ends."
+            )
+        if len(self.train.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.train.betas):
+            raise ValueError(f"train.betas must be two floats in [0, 1); got {self.train.betas}.")
+        if not 0.0 <= self.train.ema_decay < 1.0:
+            raise ValueError(f"train.ema_decay must be in [0, 1); got {self.train.ema_decay}.")
+        for key in ("train.g_learning_rate", "train.d_learning_rate"):
+            if not _get(self, key) > 0 or not math.isfinite(_get(self, key)):
+                raise ValueError(f"{key} must be a positive float; got {_get(self, key)}.")
+        if not self.train.preview_prompts:
+            raise ValueError("train.preview_prompts must hold at least one prompt.")
+        return self
+
+
+# ------------------------------------------------------------------------------- presets
+
+PRESETS = {}
+
+
+def register_preset(name):
+    """Decorator: registers a function returning a `RunConfig` as the preset `name`."""
+
+    def register(fn):
+        if name in PRESETS:
+            raise ValueError(f"Preset {name!r} is already registered.")
+        PRESETS[name] = fn
+        return fn
+
+    return register
+
+
+@register_preset("tiny")
+def _tiny():
+    # For tests and smoke runs: 4 frames of 16x16 from single_32, width-8 networks, 4 steps.
+    return RunConfig(
+        data=DataConfig(name="moving_shapes/single_32", batch_size=4, shuffle_buffer=64,
+                        num_frames=4, resolution=16, eval_examples=4),
+        model=ModelConfig(
+            tokenizer=TokenizerConfig(sequence_length=16),
+            text_encoder=TextEncoderConfig(hidden_dim=8, num_layers=1, num_heads=2, intermediate_dim=16),
+            generator=GeneratorConfig(num_frames=4, height=16, width=16, noise_dim=4, channels=[8, 8],
+                                      background_size=4, cond_dim=8),
+            discriminator=DiscriminatorConfig(channels=[8, 8]),
+        ),
+        train=TrainConfig(steps=4, steps_per_epoch=2, keep_checkpoints=2, eval_every_steps=2,
+                          log_every_steps=1, preview_prompts=DEFAULT_PREVIEW_PROMPTS[:2],
+                          precision="float32"),
+        strategy="auto",
+    )
+
+
+@register_preset("single_32")
+def _single_32():
+    return RunConfig(
+        data=DataConfig(name="moving_shapes/single_32", batch_size=32),
+        model=ModelConfig(
+            text_encoder=TextEncoderConfig(hidden_dim=64, num_layers=2, num_heads=4, intermediate_dim=128),
+            generator=GeneratorConfig(num_frames=16, height=32, width=32, channels=[64, 32, 16], cond_dim=128),
+            discriminator=DiscriminatorConfig(channels=[32, 64, 128]),
+        ),
+        train=TrainConfig(steps=10000, steps_per_epoch=500, eval_every_steps=250),
+    )
+
+
+@register_preset("single_64")
+def _single_64():
+    return RunConfig(
+        data=DataConfig(name="moving_shapes/single_64", batch_size=32),
+        model=ModelConfig(),  # the constructors' defaults: 16 frames of 64x64
+        train=TrainConfig(steps=20000, steps_per_epoch=500, eval_every_steps=500),
+    )
+
+
+def get_preset(name):
+    """A fresh copy of the preset `name`."""
+    if name not in PRESETS:
+        raise ValueError(f"Unknown preset {name!r}; accepted presets: {sorted(PRESETS)}.")
+    return PRESETS[name]()
+
+
+# ----------------------------------------------------------------------- merging, checking
+
+
+def _choice(key, value, accepted):
+    if value not in accepted:
+        raise ValueError(f"{key} must be one of {list(accepted)}; got {value!r}.")
+
+
+def _positive(key, value, minimum=1):
+    if value < minimum:
+        raise ValueError(f"{key} must be an int >= {minimum}; got {value!r}.")
+
+
+def _get(cfg, dotted):
+    for part in dotted.split("."):
+        cfg = getattr(cfg, part)
+    return cfg
+
+
+def _type_name(tp):
+    origin = typing.get_origin(tp)
+    if origin is Union:
+        return " or ".join("null" if a is type(None) else _type_name(a) for a in typing.get_args(tp))
+    if origin in (list, tuple):
+        return f"list of {_type_name(typing.get_args(tp)[0])}"
+    return tp.__name__
+
+
+def _coerce(value, tp):
+    """`value` as type `tp` (ints widen to float, tuples to lists); raises TypeError if it is not."""
+    origin = typing.get_origin(tp)
+    if origin is Union:
+        for arg in typing.get_args(tp):
+            if arg is type(None):
+                if value is None:
+                    return None
+                continue
+            try:
+                return _coerce(value, arg)
+            except TypeError:
+                pass
+        raise TypeError
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise TypeError
+        (item,) = typing.get_args(tp)[:1]
+        return [_coerce(v, item) for v in value]
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise TypeError
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise TypeError
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise TypeError
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise TypeError
+    raise TypeError
+
+
+def _merge(obj, mapping, prefix=""):
+    """Sets the fields of dataclass `obj` from a nested mapping, in place."""
+    if not isinstance(mapping, dict):
+        where = prefix.rstrip(".") or "the configuration"
+        raise ValueError(f"{where} must be a mapping of keys to values; got {mapping!r}.")
+    fields = {f.name: f for f in dataclasses.fields(obj)}
+    hints = typing.get_type_hints(type(obj))
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if key not in fields:
+            raise ValueError(f"Unknown config key {name!r}; accepted keys: {sorted(fields)}.")
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            _merge(current, value, prefix=f"{name}.")
+        else:
+            try:
+                setattr(obj, key, _coerce(value, hints[key]))
+            except TypeError:
+                raise ValueError(
+                    f"{name} must be of type {_type_name(hints[key])}; got {value!r} ({type(value).__name__})."
+                ) from None
+
+
+def merge(cfg, mapping):
+    """A copy of `cfg` with the nested `mapping` merged in."""
+    cfg = copy.deepcopy(cfg)
+    _merge(cfg, mapping or {})
+    return cfg
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.1 reads "3e-4" (no dot) as a string; this loader reads it as the float it means."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$"), list("-+0123456789.")
+)
+
+
+def parse_override(text):
+    """"a.b=value" -> {"a": {"b": value}}, the value read as YAML ("[1, 2]", "null", "3e-4")."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key or any(not part for part in key.split(".")):
+        raise ValueError(f"Overrides take the form key.subkey=value; got {text!r}.")
+    try:
+        value = yaml.load(raw, Loader=_Loader) if raw.strip() else ""
+    except yaml.YAMLError as e:
+        raise ValueError(f"Cannot read the value of override {text!r} as YAML: {e}") from None
+    out = value
+    for part in reversed(key.split(".")):
+        out = {part: out}
+    return out
+
+
+def load_yaml(path):
+    """The mapping in a YAML file (any tf.io.gfile path); an empty file is an empty mapping."""
+    import tensorflow as tf
+
+    if not tf.io.gfile.exists(path):
+        raise FileNotFoundError(f"Config file {path!r} does not exist.")
+    with tf.io.gfile.GFile(path, "r") as f:
+        try:
+            mapping = yaml.load(f.read(), Loader=_Loader)
+        except yaml.YAMLError as e:
+            raise ValueError(f"Config file {path!r} is not valid YAML: {e}") from None
+    if mapping is None:
+        return {}
+    if not isinstance(mapping, dict):
+        raise ValueError(f"Config file {path!r} must hold a mapping of keys; got {type(mapping).__name__}.")
+    return mapping
+
+
+def resolve(preset, config_file=None, overrides=()):
+    """Preset, then YAML file, then `key=value` overrides; validated.
+
+    Args:
+        preset: str. A name in `PRESETS`.
+        config_file: str or None. A YAML file with any subset of the nested keys.
+        overrides: sequence of str. "a.b=value" items, applied in order.
+
+    Returns:
+        RunConfig.
+    """
+    cfg = get_preset(preset)
+    if config_file:
+        cfg = merge(cfg, load_yaml(config_file))
+    for text in overrides or ():
+        cfg = merge(cfg, parse_override(text))
+    return cfg.validate()
+
+
+def to_dict(cfg):
+    return dataclasses.asdict(cfg)
+
+
+def from_dict(mapping):
+    """A `RunConfig` from a full or partial nested mapping (missing keys take the defaults)."""
+    return merge(RunConfig(), mapping).validate()
+
+
+def to_yaml(cfg):
+    return yaml.safe_dump(to_dict(cfg), sort_keys=False, default_flow_style=None)
+
+
+def save(cfg, path):
+    """Writes `cfg` as YAML to `path` (any tf.io.gfile path)."""
+    import tensorflow as tf
+
+    with tf.io.gfile.GFile(path, "w") as f:
+        f.write(to_yaml(cfg))
+
+
+def load(path):
+    """Reads a `RunConfig` written by `save`."""
+    return from_dict(load_yaml(path))

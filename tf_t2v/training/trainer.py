@@ -1,0 +1,333 @@
+"""`train`: one run, from a `RunConfig` to a trained `model.keras`, resumable after a kill.
+
+The run folder (any tf.io.gfile path) holds:
+
+    config.yaml        the resolved configuration
+    vocabulary.txt     the words of the training captions (built once, reused on resume)
+    backup/            keras.callbacks.BackupAndRestore state: a killed run resumes here
+    checkpoints/       ckpt-<epoch>.keras (the last few) and `latest`
+    previews/          epoch-<epoch>.png contact sheets of the fixed prompts
+    tensorboard/       train/ (losses, preview clips) and eval/ (attribute accuracies)
+    eval.csv           ShapeEvaluation accuracies per evaluation step
+    model.keras        the final model
+
+Example:
+```python
+from tf_t2v.training import config, train
+
+cfg = config.resolve("tiny", overrides=["data.data_dir=data"])
+model = train(cfg, "runs/tiny")
+clips = model.generate(["a red circle moves left"], seed=0)  # (1, T, H, W, 3) uint8
+```
+"""
+
+import dataclasses
+import json
+import logging
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tf_t2v.data import make_dataset
+from tf_t2v.text import build_vocabulary, load_vocabulary, save_vocabulary
+from tf_t2v.training import config as config_lib
+from tf_t2v.training import strategy as strategy_lib
+from tf_t2v.training.atomic_checkpoint import AtomicCheckpoint, save_model_atomically, write_text_atomically
+from tf_t2v.training.contact_sheet_preview import ContactSheetPreview
+from tf_t2v.training.shape_evaluation import ShapeEvaluation
+from tf_t2v.training.terminate_on_nan import TerminateOnNaN
+from tf_t2v.training.video_tensor_board import VideoTensorBoard
+
+CONFIG = "config.yaml"
+VOCABULARY = "vocabulary.txt"
+BACKUP = "backup"
+CHECKPOINTS = "checkpoints"
+PREVIEWS = "previews"
+TENSORBOARD = "tensorboard"
+EVAL_CSV = "eval.csv"
+FINAL_MODEL = "model.keras"
+
+# Batch features the model trains on.
+MODEL_INPUTS = ("caption", "video", "start")
+# Keys that must not change between the runs of one folder: the weights depend on them.
+_FIXED_KEYS = ("model", "data.name", "data.num_frames", "data.resolution")
+
+
+def _register_builders():
+    import tfds_builders.captioned_videos  # noqa: F401
+    import tfds_builders.moving_shapes  # noqa: F401
+
+
+def read_captions(name, split, data_dir=None, limit=None):
+    """The captions of a built TFDS split, in file order, without decoding the videos."""
+    import tensorflow_datasets as tfds
+
+    _register_builders()
+    builder = tfds.builder(name, data_dir=data_dir)
+    if not tf.io.gfile.exists(builder.data_dir) or not builder.info.splits:
+        raise FileNotFoundError(
+            f"Dataset {name!r} is not built in {data_dir!r}: build it first with "
+            f"`tf-t2v data build {name.split('/')[0]} --data-dir {data_dir}`."
+        )
+    ds = builder.as_dataset(split=split, shuffle_files=False,
+                            decoders={"video": tfds.decode.SkipDecoding()})
+    ds = ds.map(lambda ex: ex["caption"])
+    if limit is not None:
+        ds = ds.take(limit)
+    return [c.decode("utf-8") for c in ds.as_numpy_iterator()]
+
+
+def resize_clips(batch, num_frames=None, resolution=None):
+    """Keeps `num_frames` evenly spaced frames and area-resizes them to `resolution` squared.
+
+    A batch's "start" centres (pixels) are rescaled with the frames.
+    """
+    video = batch["video"]  # (B, T, H, W, 3)
+    b, t, h, w, c = video.shape
+    batch = dict(batch)
+    if num_frames is not None and num_frames != t:
+        index = np.round(np.linspace(0, t - 1, num_frames)).astype(np.int32)
+        video = tf.gather(video, index, axis=1)
+        t = num_frames
+    if resolution is not None and (resolution, resolution) != (h, w):
+        frames = tf.reshape(video, [-1, h, w, c])
+        frames = tf.image.resize(frames, (resolution, resolution), method="area")
+        video = tf.reshape(frames, [-1 if b is None else b, t, resolution, resolution, c])
+        if "start" in batch:
+            batch["start"] = batch["start"] * tf.constant([resolution / w, resolution / h], tf.float32)
+    batch["video"] = video
+    return batch
+
+
+def training_dataset(data, seed):
+    """Repeated, shuffled batches of static shape: "caption" (B,), "video" (B, T, H, W, 3) and,
+    where the dataset has it, "start" (B, 2), the object's start centre in pixels."""
+    ds = make_dataset(
+        data.name, data.split, data.batch_size, data_dir=data.data_dir, shuffle=True,
+        shuffle_buffer=data.shuffle_buffer, repeat=True, cache=data.cache, drop_remainder=True,
+        augment=data.augment, seed=seed, keys=("caption", "video", "start"),
+        deterministic=data.deterministic,
+    )
+    ds = ds.map(lambda batch: resize_clips({k: v for k, v in batch.items() if k in MODEL_INPUTS},
+                                           data.num_frames, data.resolution))
+    options = tf.data.Options()
+    # Workers read every file and keep their share of each global batch: any file count works.
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return ds.with_options(options)
+
+
+def pretokenize(dataset, tokenizer):
+    """Captions to token ids in the input pipeline, for train steps that cannot run string ops.
+
+    XLA (`jit_compile=True`) and TPUs compile the whole train step, and string ops do not
+    compile. The ids are computed here, on the host, and `tokenizer` is made to pass integer
+    input through unchanged, so the model's own `tokenizer(data["caption"])` becomes a no-op.
+    Prompts (strings) are tokenized as before.
+    """
+    call = tokenizer.call
+
+    def call_or_pass_ids(inputs):
+        if isinstance(inputs, tf.Tensor) and inputs.dtype.is_integer:
+            return inputs
+        return call(inputs)
+
+    tokenizer.call = call_or_pass_ids
+    return dataset.map(lambda batch: {**batch, "caption": call(batch["caption"])})
+
+
+def build_gan(vocabulary, cfg):
+    """`TextToVideoGAN` from the run config: every argument from `cfg.model`, plus the train
+    section's ema_decay and seed. Call under the strategy scope and dtype policy of the run."""
+    from tf_t2v.models import TextToVideoGAN
+    from tf_t2v.text import TextEncoder, TextTokenizer
+    from tf_t2v.video import VideoDiscriminator, VideoGenerator
+
+    m = cfg.model
+    tokenizer = TextTokenizer(vocabulary, **dataclasses.asdict(m.tokenizer))
+    text_encoder = TextEncoder(tokenizer.vocabulary_size, m.tokenizer.sequence_length,
+                               **dataclasses.asdict(m.text_encoder))
+    generator = VideoGenerator(**dataclasses.asdict(m.generator))
+    discriminator = VideoDiscriminator(**dataclasses.asdict(m.discriminator))
+    losses = {k: v for k, v in dataclasses.asdict(m).items()
+              if k not in ("tokenizer", "text_encoder", "generator", "discriminator")}
+    return TextToVideoGAN(tokenizer, text_encoder, generator, discriminator,
+                          ema_decay=cfg.train.ema_decay, seed=cfg.train.seed, **losses)
+
+
+def build_model(cfg, vocabulary, strategy, model_fn=None):
+    """Builds and compiles the model, both optimizers built, under `strategy`'s scope.
+
+    `model_fn(vocabulary, cfg)` makes the model; default `build_gan`.
+    """
+    model_fn = model_fn or build_gan
+    b1, b2 = cfg.train.betas
+    with strategy.scope():
+        model = model_fn(vocabulary, cfg)
+        if not model.built:
+            model.build()
+        g_optimizer = keras.optimizers.Adam(cfg.train.g_learning_rate, beta_1=b1, beta_2=b2)
+        d_optimizer = keras.optimizers.Adam(cfg.train.d_learning_rate, beta_1=b1, beta_2=b2)
+        model.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, jit_compile=cfg.train.jit_compile)
+        if not (g_optimizer.built and d_optimizer.built):
+            raise ValueError(f"{type(model).__name__}.compile must build both optimizers (under the strategy scope).")
+        unused = getattr(model, "optimizer", None)  # Keras' default from compile(); a GAN ignores it
+        if unused is not None and unused not in (g_optimizer, d_optimizer) and not unused.built:
+            unused.build([])  # else BackupAndRestore builds it over every weight on resume
+    return model
+
+
+def check_shapes(model, element_spec):
+    """Raises ValueError if the model's clips and the data's differ in frames or size."""
+    data = tuple(element_spec["video"].shape[1:4])  # (T, H, W)
+    made = (getattr(model, "num_frames", None),) + tuple(getattr(model, "frame_size", (None, None)))
+    if None not in made and made != data:
+        raise ValueError(
+            f"The model makes clips of {made[0]} frames of {made[1]}x{made[2]} but the data gives "
+            f"{data[0]} frames of {data[1]}x{data[2]}; set the model's frames and size, or "
+            "data.num_frames and data.resolution, to match."
+        )
+
+
+def _check_run_folder(cfg, run_dir):
+    try:
+        tf.io.gfile.makedirs(run_dir)
+    except tf.errors.OpError as e:
+        raise OSError(f"Cannot create the run folder {run_dir!r}: {e.message}") from None
+    path = os.path.join(run_dir, CONFIG)
+    if tf.io.gfile.exists(path):
+        old = config_lib.to_dict(config_lib.load(path))
+        new = config_lib.to_dict(cfg)
+        for key in _FIXED_KEYS:
+            a, b = old, new
+            for part in key.split("."):
+                a, b = a[part], b[part]
+            if a != b:
+                raise ValueError(
+                    f"{run_dir!r} holds a run with {key} = {a!r}, not {b!r}: a run folder resumes "
+                    "one run only; use another --run-dir."
+                )
+
+
+def _write(path, text):
+    try:
+        write_text_atomically(path, text)  # other workers may be reading it
+    except tf.errors.OpError as e:
+        raise OSError(f"Cannot write {path!r}: {e.message}") from None
+
+
+def _backup_dir(run_dir, strategy):
+    # BackupAndRestore has no notion of workers: each worker keeps its own copy.
+    task_type, task_id = strategy_lib.task(strategy)
+    folder = os.path.join(run_dir, BACKUP)
+    return folder if task_type is None else os.path.join(folder, f"{task_type}-{task_id}")
+
+
+def backed_up_epoch(backup_dir):
+    """Epochs finished according to a BackupAndRestore folder (0 if none)."""
+    path = os.path.join(backup_dir, "training_metadata.json")
+    if not tf.io.gfile.exists(path):
+        return 0
+    with tf.io.gfile.GFile(path, "r") as f:
+        return int(json.loads(f.read())["epoch"])
+
+
+def vocabulary_for(cfg, run_dir, write=True):
+    """The run's vocabulary: read from the run folder, or built from the training captions."""
+    path = os.path.join(run_dir, VOCABULARY)
+    if tf.io.gfile.exists(path):
+        return load_vocabulary(path)
+    captions = read_captions(cfg.data.name, cfg.data.split, cfg.data.data_dir)
+    vocabulary = build_vocabulary(captions, min_count=cfg.data.vocabulary_min_count)
+    logging.info("Vocabulary: %d words from %d training captions.", len(vocabulary), len(captions))
+    if write:  # atomically: other workers may be reading it
+        tmp = os.path.join(run_dir, f".tmp-{os.getpid()}-{VOCABULARY}")
+        save_vocabulary(tmp, vocabulary)
+        tf.io.gfile.rename(tmp, path, overwrite=True)
+    return vocabulary
+
+
+def make_callbacks(cfg, run_dir, strategy, eval_captions):
+    """The run's callbacks; only the chief writes shared files."""
+    train = cfg.train
+    callbacks = [
+        keras.callbacks.BackupAndRestore(_backup_dir(run_dir, strategy), delete_checkpoint=False,
+                                         double_checkpoint=True),
+        TerminateOnNaN(),
+    ]
+    if not strategy_lib.is_chief(strategy):
+        return callbacks
+    tensorboard = os.path.join(run_dir, TENSORBOARD)
+    if eval_captions and train.eval_every_steps:
+        callbacks.append(ShapeEvaluation(eval_captions, every_steps=train.eval_every_steps,
+                                         csv_path=os.path.join(run_dir, EVAL_CSV), log_dir=tensorboard,
+                                         seed=train.seed))
+    callbacks += [
+        AtomicCheckpoint(os.path.join(run_dir, CHECKPOINTS), every_epochs=train.checkpoint_every_epochs,
+                         keep=train.keep_checkpoints),
+        ContactSheetPreview(os.path.join(run_dir, PREVIEWS), train.preview_prompts,
+                            every_epochs=train.preview_every_epochs, seed=train.seed),
+        VideoTensorBoard(tensorboard, train.preview_prompts, log_every_steps=train.log_every_steps,
+                         video_every_epochs=train.preview_every_epochs, seed=train.seed),
+    ]
+    return callbacks
+
+
+def train(cfg, run_dir, model_fn=None, verbose="auto"):
+    """Trains the model `cfg` describes; resumes from `run_dir`'s backup if there is one.
+
+    Args:
+        cfg: RunConfig. Validated again here.
+        run_dir: str. The run folder; any tf.io.gfile path.
+        model_fn: callable (vocabulary, cfg) -> model, or None for `build_gan`.
+        verbose: "auto", 0, 1 or 2. Keras progress bar.
+
+    Returns:
+        The trained model (also saved as `<run_dir>/model.keras` by the chief).
+    """
+    cfg.validate()
+    strategy = strategy_lib.make_strategy(cfg.strategy)  # first: multi-worker needs a fresh context
+    chief = strategy_lib.is_chief(strategy)
+    run_dir = os.fspath(run_dir)
+    _check_run_folder(cfg, run_dir)
+    if chief:
+        _write(os.path.join(run_dir, CONFIG), config_lib.to_yaml(cfg))
+
+    precision = strategy_lib.choose_precision(cfg.train.precision, strategy)
+    keras.mixed_precision.set_global_policy(precision)
+    keras.utils.set_random_seed(cfg.train.seed)
+    logging.info("Strategy %s with %d replica(s), precision %s.", type(strategy).__name__,
+                 strategy.num_replicas_in_sync, precision)
+
+    vocabulary = vocabulary_for(cfg, run_dir, write=chief)
+    eval_captions = None
+    if cfg.train.eval_every_steps and cfg.data.name.startswith("moving_shapes/"):
+        eval_captions = read_captions(cfg.data.name, cfg.data.eval_split, cfg.data.data_dir,
+                                      limit=cfg.data.eval_examples)
+    elif cfg.train.eval_every_steps:
+        logging.info("Evaluation off: ShapeEvaluation scores moving_shapes datasets only.")
+
+    backup_dir = _backup_dir(run_dir, strategy)
+    initial_epoch = backed_up_epoch(backup_dir)
+    if initial_epoch:
+        logging.info("Resuming %s after epoch %d of %d.", run_dir, initial_epoch, cfg.train.epochs)
+    # A resumed run sees a new shuffle order rather than replaying the first epochs' batches.
+    dataset = training_dataset(cfg.data, seed=cfg.train.seed + initial_epoch)
+    model = build_model(cfg, vocabulary, strategy, model_fn)
+    check_shapes(model, dataset.element_spec)
+    if cfg.train.jit_compile or isinstance(strategy, tf.distribute.TPUStrategy):
+        dataset = pretokenize(dataset, model.tokenizer)
+    strategy_lib.prepare_fit(model, strategy)
+
+    model.fit(
+        dataset,
+        epochs=cfg.train.epochs,
+        steps_per_epoch=cfg.train.steps_per_epoch,
+        callbacks=make_callbacks(cfg, run_dir, strategy, eval_captions),
+        verbose=verbose,
+        shuffle=False,  # the dataset shuffles
+    )
+    if chief:
+        save_model_atomically(model, os.path.join(run_dir, FINAL_MODEL))
+    return model
