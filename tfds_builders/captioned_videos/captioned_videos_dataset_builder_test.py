@@ -127,9 +127,16 @@ def test_messy_build_reports_every_skip_with_its_reason(messy):
 
 
 def test_messy_build_logs_a_summary(messy, tmp_path, caplog):
+    from absl import logging as absl_logging
+
     _, manual = messy
-    with caplog.at_level("INFO"):
-        _build(tmp_path, manual, num_frames=2, size=4)
+    verbosity = absl_logging.get_verbosity()
+    absl_logging.set_verbosity(absl_logging.INFO)  # Other tests may have lowered it.
+    try:
+        with caplog.at_level("INFO"):
+            _build(tmp_path, manual, num_frames=2, size=4)
+    finally:
+        absl_logging.set_verbosity(verbosity)
     text = caplog.text
     assert "skipped" in text and "corrupt: 1 row(s) (corrupt.mp4)" in text
     assert "missing_video: 1 row(s) (gone.mp4)" in text and "examples kept: 3 train" in text
