@@ -1,0 +1,94 @@
+import json
+import os
+from unittest import mock
+
+import pytest
+from google.protobuf import text_format
+
+from tf_t2v.export import SavedModelExporter, ServingConfig
+from tf_t2v.export.saved_model_exporter import resolve_version_dir
+from tiny_text_to_video import MAX_BATCH_SIZE, MODEL_NAME, artifacts
+
+
+def test_export_writes_the_tf_serving_layout():
+    a = artifacts()
+    assert a.export_dir == os.path.join(a.base_path, "1")
+    assert sorted(os.listdir(a.base_path)) == ["1"]  # no temporary folder left behind
+    files = set(os.listdir(a.export_dir))
+    assert {"saved_model.pb", "variables", "assets.extra"} <= files
+    assert sorted(os.listdir(os.path.join(a.export_dir, "assets.extra"))) == [
+        "tf_serving_warmup_requests", "tf_t2v.json"]
+    metadata = json.load(open(os.path.join(a.export_dir, "assets.extra", "tf_t2v.json")))
+    assert metadata["max_batch_size"] == MAX_BATCH_SIZE
+    assert (metadata["num_frames"], metadata["frame_size"], metadata["embedding_dim"]) == (4, [16, 16], 16)
+
+
+def test_models_config_is_a_model_server_config_naming_every_model():
+    from tensorflow_serving.config import model_server_config_pb2
+
+    a = artifacts()
+    with open(os.path.join(a.root, "models.config")) as f:
+        config = text_format.Parse(f.read(), model_server_config_pb2.ModelServerConfig())
+    (model,) = config.model_config_list.config
+    assert (model.name, model.base_path, model.model_platform) == (
+        MODEL_NAME, f"/models/{MODEL_NAME}", "tensorflow")
+
+
+def test_models_config_lists_all_models_of_the_root(tmp_path):
+    for name in ("b_model", "a_model"):
+        os.makedirs(tmp_path / name / "3")
+        (tmp_path / name / "3" / "saved_model.pb").write_bytes(b"")
+    os.makedirs(tmp_path / "not_a_model" / "notes")
+    config = ServingConfig(str(tmp_path), container_root="/srv/models/")
+    assert config.model_names() == ["a_model", "b_model"]
+    text = config.to_text()
+    assert text.index('name: "a_model"') < text.index('name: "b_model"')
+    assert 'base_path: "/srv/models/b_model"' in text
+
+
+def test_models_config_needs_a_model(tmp_path):
+    with pytest.raises(ValueError, match="No model under"):
+        ServingConfig(str(tmp_path)).to_text()
+
+
+def test_a_base_path_alone_gets_the_next_version(tmp_path):
+    base = tmp_path / "shapes"
+    assert resolve_version_dir(str(base)) == str(base / "1")
+    for v in ("1", "7"):
+        os.makedirs(base / v)
+        (base / v / "saved_model.pb").write_bytes(b"")
+    assert resolve_version_dir(str(base)) == str(base / "8")
+    assert resolve_version_dir(str(base / "3")) == str(base / "3")
+
+
+def test_an_existing_version_is_kept_unless_overwrite(tmp_path):
+    version = tmp_path / "shapes" / "2"
+    os.makedirs(version)
+    (version / "keep.txt").write_text("old")
+    exporter = SavedModelExporter(artifacts().gan, max_batch_size=4)
+    with pytest.raises(FileExistsError, match="already exists"):
+        exporter.export(str(version))
+    assert (version / "keep.txt").read_text() == "old"
+    exporter.export(str(version), overwrite=True)
+    assert os.path.isfile(version / "saved_model.pb") and not os.path.exists(version / "keep.txt")
+    assert sorted(os.listdir(tmp_path / "shapes")) == ["2"]
+
+
+def test_a_failed_export_leaves_no_version_and_no_temporary_folder(tmp_path):
+    exporter = SavedModelExporter(artifacts().gan, max_batch_size=4)
+    with mock.patch.object(SavedModelExporter, "_write_warmup", side_effect=RuntimeError("disk full")):
+        with pytest.raises(RuntimeError, match="disk full"):
+            exporter.export(str(tmp_path / "shapes" / "1"))
+    assert os.listdir(tmp_path / "shapes") == []
+    assert not os.path.exists(tmp_path / "models.config")
+
+
+def test_bad_arguments_are_rejected():
+    with pytest.raises(ValueError, match="exports a tf_t2v.models.TextToVideoGAN"):
+        SavedModelExporter(object())
+    with pytest.raises(ValueError, match="max_batch_size must be an integer >= 1"):
+        SavedModelExporter(artifacts().gan, max_batch_size=0)
+    with pytest.raises(ValueError, match="Warmup batch sizes"):
+        SavedModelExporter(artifacts().gan, max_batch_size=4, warmup_batch_sizes=(8,))
+    with pytest.raises(ValueError, match="non-blank"):
+        SavedModelExporter(artifacts().gan, warmup_prompts=[" "])

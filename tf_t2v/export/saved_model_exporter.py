@@ -1,0 +1,189 @@
+"""`SavedModelExporter`: a `TextToVideoGAN` to a TF Serving model version, written atomically."""
+
+import json
+import logging
+import os
+import secrets
+import shutil
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tf_t2v.export.serving_config import DEFAULT_CONTAINER_ROOT, ServingConfig, version_folders
+from tf_t2v.export.serving_endpoints import (
+    DEFAULT_MAX_BATCH_SIZE,
+    EMBEDDING,
+    ENCODE_TEXT,
+    GENERATE_FROM_EMBEDDING,
+    PROMPT,
+    SEED,
+    SERVING_DEFAULT,
+    SIGNATURES,
+    TRUNCATION,
+    ServingEndpoints,
+)
+from tf_t2v.export.warmup_writer import WarmupWriter
+
+# Written beside the warmup file; TF Serving ignores it, `tf_t2v.load` reads it.
+METADATA_FILE = os.path.join("assets.extra", "tf_t2v.json")
+DEFAULT_WARMUP_PROMPTS = ("a small red circle moves slowly to the left",)
+
+
+def resolve_version_dir(out):
+    """`base/VERSION` as given, or `base/(highest + 1)` when `out` does not end in an integer."""
+    out = os.path.normpath(os.fspath(out))
+    if os.path.basename(out).isdigit():
+        return out
+    versions = version_folders(out)
+    return os.path.join(out, str(max(versions, default=0) + 1))
+
+
+class SavedModelExporter:
+    """Exports a `TextToVideoGAN` as one version of a TF Serving model.
+
+    Writes `base_path/VERSION/` with the signatures of `tf_t2v.export.ServingEndpoints`
+    (`serving_default`, `encode_text`, `generate_from_embedding`; raw strings in, the tokenizer
+    in the graph), `assets.extra/tf_serving_warmup_requests` (one request per signature and
+    warmup batch size) and `assets.extra/tf_t2v.json` (shapes and the batch cap, for
+    `tf_t2v.load`), then (re)writes `models.config` beside `base_path`, listing every model of
+    that serving root. The version is written to a hidden temporary folder beside it and renamed
+    into place, so TF Serving never sees a half-written version.
+
+    Args:
+        model: `tf_t2v.models.TextToVideoGAN`.
+        max_batch_size: int. Most prompts one request may hold; larger requests are rejected.
+        warmup_prompts: list of str. Prompts of the warmup requests.
+        warmup_batch_sizes: list of int. A warmup request per signature and batch size.
+        container_root: str. Where the server sees the serving root (the folder holding
+            `base_path`), used for the base paths in `models.config`.
+
+    Example:
+    ```python
+    import keras
+    from tf_t2v.export import SavedModelExporter
+
+    gan = keras.saving.load_model("runs/shapes/model.keras")
+    SavedModelExporter(gan).export("saved_models/moving_shapes/1")
+    # saved_models/moving_shapes/1/saved_model.pb, saved_models/models.config
+    ```
+    """
+
+    def __init__(
+        self,
+        model,
+        max_batch_size=DEFAULT_MAX_BATCH_SIZE,
+        warmup_prompts=DEFAULT_WARMUP_PROMPTS,
+        warmup_batch_sizes=(1,),
+        container_root=DEFAULT_CONTAINER_ROOT,
+    ):
+        from tf_t2v.models import TextToVideoGAN
+
+        if not isinstance(model, TextToVideoGAN):
+            raise ValueError(
+                f"SavedModelExporter exports a tf_t2v.models.TextToVideoGAN; got {type(model).__name__}."
+            )
+        self.model = model
+        self.endpoints = ServingEndpoints(model, max_batch_size=max_batch_size)
+        self.max_batch_size = self.endpoints.max_batch_size
+        self.warmup_prompts = [str(p) for p in warmup_prompts]
+        if not self.warmup_prompts or not all(p.strip() for p in self.warmup_prompts):
+            raise ValueError("warmup_prompts must hold at least one non-blank prompt.")
+        self.warmup_batch_sizes = [int(b) for b in warmup_batch_sizes]
+        for b in self.warmup_batch_sizes:
+            if not 1 <= b <= self.max_batch_size:
+                raise ValueError(
+                    f"Warmup batch sizes must be in [1, max_batch_size={self.max_batch_size}]; got {b}."
+                )
+        self.container_root = container_root
+
+    def metadata(self):
+        """Plain-JSON facts about the export that the signatures do not carry."""
+        model = self.model
+        return {
+            "format": "tf_t2v.text_to_video/1",
+            "signatures": list(SIGNATURES),
+            "max_batch_size": self.max_batch_size,
+            "num_frames": int(model.num_frames),
+            "frame_size": [int(s) for s in model.frame_size],
+            "embedding_dim": self.endpoints.embedding_dim,
+            "sequence_length": int(model.tokenizer.sequence_length),
+            "noise_dim": int(model.noise_dim),
+            "compute_dtype": model.ema_generator.compute_dtype,
+            "keras_version": keras.__version__,
+            "tensorflow_version": tf.__version__,
+        }
+
+    def _write_saved_model(self, export_dir):
+        archive = keras.export.ExportArchive()
+        # Tracking the tokenizer carries its lookup table into the SavedModel.
+        for layer in (self.model.tokenizer, self.model.ema_text_encoder, self.model.ema_generator):
+            archive.track(layer)
+        signatures = self.endpoints.input_signatures()
+        # serving_default first: ExportArchive serves the first endpoint by default too.
+        for name, fn in self.endpoints.functions().items():
+            archive.add_endpoint(name, fn, input_signature=signatures[name])
+        archive.write_out(export_dir, verbose=False)
+
+    def _write_warmup(self, export_dir, model_name):
+        writer = WarmupWriter(model_name)
+        prompts = self.warmup_prompts
+        for batch in self.warmup_batch_sizes:
+            batch_prompts = np.array([prompts[i % len(prompts)].encode() for i in range(batch)], object)
+            seeds = np.arange(batch, dtype=np.int64)
+            embedding = self.model.encode_text(tf.constant(batch_prompts, tf.string))
+            writer.add(SERVING_DEFAULT, {PROMPT: batch_prompts, SEED: seeds})
+            writer.add(ENCODE_TEXT, {PROMPT: batch_prompts})
+            writer.add(
+                GENERATE_FROM_EMBEDDING,
+                {
+                    EMBEDDING: np.asarray(embedding, np.float32),
+                    SEED: seeds,
+                    TRUNCATION: np.float32(1.0),
+                },
+            )
+        writer.write(export_dir)
+
+    def export(self, out, overwrite=False):
+        """Writes the version folder and `models.config`; returns the version folder.
+
+        Args:
+            out: str. `base_path/VERSION` with an integer VERSION, or `base_path` alone to write
+                the version after the highest one there (1 if none).
+            overwrite: bool. Replace an existing version folder.
+        """
+        version_dir = resolve_version_dir(out)
+        base_path, version = os.path.split(version_dir)
+        model_name = os.path.basename(base_path)
+        if not model_name:
+            raise ValueError(f"Cannot export to {out!r}: expected saved_models/NAME/VERSION.")
+        if os.path.exists(version_dir) and not overwrite:
+            raise FileExistsError(
+                f"{version_dir!r} already exists; pass overwrite=True (--overwrite) or another version."
+            )
+        os.makedirs(base_path, exist_ok=True)
+        tmp = os.path.join(base_path, f".tmp-{version}-{secrets.token_hex(4)}")
+        old = None
+        try:
+            self._write_saved_model(tmp)
+            self._write_warmup(tmp, model_name)
+            with open(os.path.join(tmp, METADATA_FILE), "w") as f:
+                json.dump(self.metadata(), f, indent=2)
+            if os.path.exists(version_dir):
+                old = os.path.join(base_path, f".old-{version}-{secrets.token_hex(4)}")
+                os.rename(version_dir, old)
+                try:
+                    os.rename(tmp, version_dir)
+                except BaseException:
+                    os.rename(old, version_dir)  # put the previous version back
+                    old = None
+                    raise
+            else:
+                os.rename(tmp, version_dir)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        config_path = ServingConfig(os.path.dirname(base_path) or ".", self.container_root).write()
+        logging.info("Exported %s (signatures: %s); wrote %s", version_dir, ", ".join(SIGNATURES), config_path)
+        return version_dir

@@ -1,0 +1,85 @@
+"""`tf_t2v.load(path)`: a text-to-video model from a SavedModel folder or a `.keras` file."""
+
+import os
+
+DEFAULT_MODEL_NAME = "moving_shapes"
+
+
+def _version_dir(path):
+    """`path` itself if it holds saved_model.pb, else its highest integer version folder, else None."""
+    from tf_t2v.export.serving_config import version_folders
+
+    if os.path.isfile(os.path.join(path, "saved_model.pb")):
+        return path
+    versions = version_folders(path)
+    return versions[max(versions)] if versions else None
+
+
+def default_model_path():
+    """The highest version of the shipped `saved_models/moving_shapes/` model, or None.
+
+    Looked up inside the package and beside it (a source checkout keeps `saved_models/` at the
+    repository root).
+    """
+    package = os.path.dirname(os.path.abspath(__file__))
+    for root in (package, os.path.dirname(package)):
+        found = _version_dir(os.path.join(root, "saved_models", DEFAULT_MODEL_NAME))
+        if found:
+            return found
+    return None
+
+
+def load(path):
+    """Loads a text-to-video model for generation.
+
+    Args:
+        path: str. One of
+            - a SavedModel version folder from `tf-t2v export` (holding saved_model.pb), or a
+              model's base path (its highest integer version is loaded): returns a
+              `tf_t2v.export.TextToVideoSampler` over the SavedModel's signatures, which needs
+              only TensorFlow and TF Text;
+            - a `.keras` file of a `TextToVideoGAN` (e.g. a training run's model.keras): returns
+              the `tf_t2v.models.TextToVideoGAN`, its `generate` running the functions an export
+              of it would serve (`TextToVideoSampler.from_keras_model`), so its clips are those
+              of the SavedModel and TF Serving, bit for bit.
+        Both give `.generate(prompts, seed=None, truncation=1.0)` -> uint8 (B, T, H, W, 3),
+        `.encode_text(prompts)` and `.generate_from_embedding(embedding, seeds, truncation)`.
+
+    Raises:
+        FileNotFoundError: nothing exists at `path`.
+        ValueError: `path` is neither a SavedModel folder nor a `.keras` file.
+
+    Example:
+    ```python
+    import tf_t2v
+
+    model = tf_t2v.load("saved_models/moving_shapes/1")
+    clips = model.generate(["a small red circle moves slowly to the left"], seed=7)
+    ```
+    """
+    path = os.fspath(path)
+    accepted = "a SavedModel folder from `tf-t2v export` (holding saved_model.pb) or a .keras file"
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No model at {path!r}; give {accepted}.")
+    if os.path.isdir(path):
+        version_dir = _version_dir(path)
+        if version_dir is None:
+            raise ValueError(
+                f"{path!r} is a folder without saved_model.pb or integer version folders; give {accepted}."
+            )
+        from tf_t2v.export.text_to_video_sampler import TextToVideoSampler
+
+        return TextToVideoSampler.from_saved_model(version_dir)
+    if path.endswith(".keras"):
+        import keras
+
+        from tf_t2v.export.text_to_video_sampler import TextToVideoSampler
+        from tf_t2v.models import TextToVideoGAN  # also registers the classes the file names
+
+        model = keras.saving.load_model(path)
+        if not isinstance(model, TextToVideoGAN):
+            raise ValueError(f"{path!r} holds a {type(model).__name__}, not a tf_t2v TextToVideoGAN.")
+        # Keras tracks attribute assignments; a bound method is plain Python state here.
+        object.__setattr__(model, "generate", TextToVideoSampler.from_keras_model(model).generate)
+        return model
+    raise ValueError(f"Cannot load {path!r}: it is a file but not a .keras file; give {accepted}.")
