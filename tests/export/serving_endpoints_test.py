@@ -1,4 +1,3 @@
-import functools
 import os
 
 import numpy as np
@@ -6,19 +5,13 @@ import pytest
 import tensorflow as tf
 
 from tf_t2v.export.serving_endpoints import SIGNATURES
-from tf_t2v.export.text_to_video_sampler import TextToVideoSampler
 from tf_t2v.testing.test_case import TestCase
 from tf_t2v.testing.saved_model_ops import saved_model_op_types
 from tiny_text_to_video import (
-    MAX_BATCH_SIZE, PROMPTS, SEEDS, artifacts, keras_clips, keras_model, loaded_signatures
+    MAX_BATCH_SIZE, PROMPTS, SEEDS, artifacts, keras_clips, keras_sampler, loaded_signatures
 )
 
 OPS_AFTER_2_10 = os.path.join(os.path.dirname(__file__), "tf_core_ops_after_2_10.txt")
-
-
-@functools.lru_cache(maxsize=None)
-def keras_model_sampler():
-    return TextToVideoSampler.from_keras_model(keras_model())
 
 
 def serve(prompts, seeds):
@@ -76,7 +69,7 @@ def test_the_models_own_batched_generate_agrees_up_to_rounding():
 def test_encode_then_generate_from_embedding_matches_generate_at_any_truncation():
     s = loaded_signatures()
     embedding = s.encode_text(prompt=tf.constant(PROMPTS))["embedding"]
-    np.testing.assert_array_equal(embedding.numpy(), keras_model_sampler().encode_text(PROMPTS))
+    np.testing.assert_array_equal(embedding.numpy(), keras_sampler().encode_text(PROMPTS))
     # The model's own eager encoder gives the same vectors up to float rounding.
     np.testing.assert_allclose(
         embedding.numpy(), artifacts().gan.encode_text(tf.constant(PROMPTS)).numpy(), atol=1e-5

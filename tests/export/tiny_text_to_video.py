@@ -78,6 +78,14 @@ def keras_model():
 
 
 @functools.lru_cache(maxsize=None)
+def keras_sampler():
+    """The serving functions traced from the Keras model in this process."""
+    from tf_t2v.export import TextToVideoSampler
+
+    return TextToVideoSampler.from_keras_model(keras_model())
+
+
+@functools.lru_cache(maxsize=None)
 def keras_clips(truncation=1.0):
     """The Keras model's clips for PROMPTS and SEEDS: the reference every path must match."""
     return keras_model().generate(PROMPTS, seed=SEEDS, truncation=truncation)
