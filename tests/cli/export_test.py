@@ -1,0 +1,40 @@
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "export"))
+import tiny_text_to_video  # noqa: E402
+
+import tf_t2v  # noqa: E402
+from tf_t2v.cli.main import main  # noqa: E402
+
+
+def test_export_writes_a_servable_version_and_models_config(tmp_path, capsys):
+    a = tiny_text_to_video.artifacts()
+    out = tmp_path / "saved_models" / "shapes" / "2"
+    code = main(["export", "--model", a.keras_path, "--out", str(out), "--max-batch-size", "4",
+                 "--warmup-prompt", "a red circle moves up"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert f"wrote {out}" in printed and "docker run" in printed
+    assert os.path.isfile(out / "saved_model.pb")
+    assert os.path.isfile(out / "assets.extra" / "tf_serving_warmup_requests")
+    assert 'base_path: "/models/shapes"' in (tmp_path / "saved_models" / "models.config").read_text()
+    model = tf_t2v.load(str(out))
+    assert model.max_batch_size == 4
+    np.testing.assert_array_equal(
+        model.generate(tiny_text_to_video.PROMPTS, seed=tiny_text_to_video.SEEDS), tiny_text_to_video.keras_clips()
+    )
+    # Without a version, the next one; an existing version needs --overwrite.
+    assert main(["export", "--model", a.keras_path, "--out", str(out.parent)]) == 0
+    assert sorted(os.listdir(out.parent)) == ["2", "3"]
+    assert main(["export", "--model", a.keras_path, "--out", str(out)]) == 2
+    assert "already exists; pass overwrite=True (--overwrite)" in capsys.readouterr().err
+
+
+def test_export_errors_are_one_clear_line(tmp_path, capsys):
+    assert main(["export", "--model", str(tmp_path / "none.keras"), "--out", str(tmp_path / "m" / "1")]) == 2
+    assert capsys.readouterr().err.strip() == f"tf-t2v export: error: No model file at {str(tmp_path / 'none.keras')!r}."
+    assert main(["export", "--model", str(tmp_path), "--out", str(tmp_path / "m" / "1")]) == 2
+    assert "must be a .keras file" in capsys.readouterr().err

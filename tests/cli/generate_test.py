@@ -1,0 +1,126 @@
+import os
+import re
+import subprocess
+import sys
+from unittest import mock
+
+import cv2
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "export"))
+import tiny_text_to_video  # noqa: E402
+
+from tf_t2v.cli.generate import cross_fade, numbered_path, split_storyboard  # noqa: E402
+from tf_t2v.cli.main import main  # noqa: E402
+from tf_t2v.data.video_io import ffmpeg_exe, read_video  # noqa: E402
+
+PROMPT = tiny_text_to_video.PROMPTS[0]
+
+
+def keras_clips(prompts, seed):
+    return tiny_text_to_video.keras_model().generate(prompts, seed=seed)
+
+
+@pytest.fixture(params=["keras", "saved_model"])
+def model_path(request):
+    a = tiny_text_to_video.artifacts()
+    return a.keras_path if request.param == "keras" else a.export_dir
+
+
+def test_npy_clips_are_the_python_apis_bit_for_bit(model_path, tmp_path):
+    out = str(tmp_path / "clips.npy")
+    assert main(["generate", PROMPT, "-o", out, "--model", model_path, "--seed", "41",
+                 "--num-videos", "3", "--batch-size", "2"]) == 0
+    np.testing.assert_array_equal(np.load(out), keras_clips([PROMPT] * 3, seed=41))
+
+
+def test_a_new_process_gives_the_same_clips(tmp_path):
+    out = str(tmp_path / "clip.npy")
+    cmd = [sys.executable, "-m", "tf_t2v.cli.main", "generate", PROMPT, "-o", out, "--seed", "-5",
+           "--model", tiny_text_to_video.artifacts().export_dir]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "wrote" in result.stdout and "(seed -5)" in result.stdout
+    np.testing.assert_array_equal(np.load(out), keras_clips([PROMPT], seed=-5))
+
+
+def test_mp4_is_h264_yuv420p_and_playable(tmp_path, capsys):
+    out = str(tmp_path / "out.mp4")
+    assert main(["generate", PROMPT, "-o", out, "--model", tiny_text_to_video.artifacts().export_dir,
+                 "--seed", "3", "--scale", "4", "--fps", "4"]) == 0
+    probe = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", out], capture_output=True, text=True).stderr
+    assert re.search(r"Video: h264 .*yuv420p", probe), probe
+    assert "64x64" in probe
+    assert read_video(out).shape == (4, 64, 64, 3)
+    assert f"wrote {out} (seed 3)" in capsys.readouterr().out
+
+
+def test_many_videos_get_numbered_files_and_a_progress_bar(tmp_path, capsys):
+    out = str(tmp_path / "clip.gif")
+    assert main(["generate", PROMPT, "-o", out, "--model", tiny_text_to_video.artifacts().keras_path,
+                 "--seed", "0", "--num-videos", "3", "--batch-size", "2"]) == 0
+    assert sorted(os.listdir(tmp_path)) == ["clip_000.gif", "clip_001.gif", "clip_002.gif"]
+    captured = capsys.readouterr()
+    assert "3/3" in captured.err
+    assert "seeds 0..2" in captured.out
+    assert read_video(str(tmp_path / "clip_002.gif")).shape == (4, 16, 16, 3)
+
+
+def test_png_is_one_contact_sheet(tmp_path):
+    out = str(tmp_path / "sheet.png")
+    assert main(["generate", PROMPT, "-o", out, "--model", tiny_text_to_video.artifacts().export_dir,
+                 "--num-videos", "2", "--seed", "9", "--scale", "2"]) == 0
+    assert os.listdir(tmp_path) == ["sheet.png"]
+    sheet = cv2.imread(out)
+    assert sheet is not None and sheet.shape[0] > 2 * 32
+
+
+def test_storyboard_joins_one_clip_per_sentence_with_cross_fades(model_path, tmp_path):
+    story = "a small red circle moves slowly to the left. Then a big blue square moves quickly up!"
+    out = str(tmp_path / "story.npy")
+    assert main(["generate", "--storyboard", story, "-o", out, "--model", model_path, "--seed", "4",
+                 "--crossfade", "2"]) == 0
+    clips = keras_clips(split_storyboard(story), seed=4)
+    np.testing.assert_array_equal(np.load(out), cross_fade(list(clips), 2))
+    assert np.load(out).shape == (6, 16, 16, 3)
+    video = str(tmp_path / "story.webm")
+    assert main(["generate", "--storyboard", story, "-o", video, "--model", model_path, "--seed", "4"]) == 0
+    assert read_video(video).shape == (7, 16, 16, 3)  # default cross-fade: a quarter clip, 1 frame
+
+
+def test_storyboard_helpers():
+    assert split_storyboard("one. two!  three?\nfour; ") == ["one", "two", "three", "four"]
+    assert split_storyboard(" . ! ") == []
+    a, b = np.zeros((4, 1, 1, 3), np.uint8), np.full((4, 1, 1, 3), 90, np.uint8)
+    assert cross_fade([a, b], 2)[:, 0, 0, 0].tolist() == [0, 0, 30, 60, 90, 90]
+    assert cross_fade([a, b], 0).shape[0] == 8
+    with pytest.raises(ValueError, match="from 0 to 2 frames"):
+        cross_fade([a, b], 3)
+    assert numbered_path("out/clip.mp4", 7, 12) == "out/clip_007.mp4"
+    assert numbered_path("clip.mp4", 7, 2000) == "clip_0007.mp4"
+
+
+def test_the_shipped_model_is_the_default(tmp_path):
+    out = str(tmp_path / "clip.npy")
+    with mock.patch("tf_t2v.loading.default_model_path", return_value=tiny_text_to_video.artifacts().export_dir):
+        assert main(["generate", PROMPT, "-o", out, "--seed", "8"]) == 0
+    np.testing.assert_array_equal(np.load(out), keras_clips([PROMPT], seed=8))
+
+
+@pytest.mark.parametrize("args, message", [
+    ([PROMPT, "-o", "x.mp4"], "pass --model with a SavedModel folder"),
+    ([PROMPT, "-o", "x.avi"], "unknown extension '.avi'; accepted: .mp4, .gif, .webm, .png, .npy"),
+    (["  ", "-o", "x.mp4"], "The prompt is empty or blank"),
+    ([PROMPT, "--storyboard", "a. b.", "-o", "x.mp4"], "Give either a prompt or --storyboard"),
+    (["-o", "x.mp4"], "Give either a prompt or --storyboard"),
+    ([PROMPT, "-o", "x.mp4", "--truncation", "-1"], "--truncation must be a finite number >= 0"),
+    (["--storyboard", "a. b.", "-o", "x.mp4", "--num-videos", "2"], "a storyboard makes one video"),
+    ([PROMPT, "-o", "x.mp4", "--model", "no/such/model"], "No model at 'no/such/model'"),
+])
+def test_bad_requests_are_one_clear_line(tmp_path, capsys, args, message):
+    with mock.patch("tf_t2v.loading.default_model_path", return_value=None):
+        assert main(["generate", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tf-t2v generate: error: ") and message in err and err.count("\n") == 1
