@@ -92,3 +92,5 @@ def test_bad_arguments_are_rejected():
         SavedModelExporter(artifacts().gan, max_batch_size=4, warmup_batch_sizes=(8,))
     with pytest.raises(ValueError, match="non-blank"):
         SavedModelExporter(artifacts().gan, warmup_prompts=[" "])
+    with pytest.raises(ValueError, match="must use only letters"):
+        SavedModelExporter(artifacts().gan).export("saved_models/my model/1")

@@ -1,7 +1,9 @@
 """A tiny TextToVideoGAN, its .keras file and its SavedModel export, made once per test process."""
 
+import atexit
 import functools
 import os
+import shutil
 import tempfile
 import types
 
@@ -47,6 +49,7 @@ def artifacts():
 
     gan = build_gan()
     folder = tempfile.mkdtemp(prefix="tiny_t2v_")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     keras_path = os.path.join(folder, "model.keras")
     gan.save(keras_path)
     root = os.path.join(folder, "saved_models")

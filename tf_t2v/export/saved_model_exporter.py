@@ -10,7 +10,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf_t2v.export.serving_config import DEFAULT_CONTAINER_ROOT, ServingConfig, version_folders
+from tf_t2v.export.serving_config import (
+    DEFAULT_CONTAINER_ROOT,
+    ServingConfig,
+    check_model_name,
+    version_folders,
+)
 from tf_t2v.export.serving_endpoints import (
     DEFAULT_MAX_BATCH_SIZE,
     EMBEDDING,
@@ -157,6 +162,7 @@ class SavedModelExporter:
         model_name = os.path.basename(base_path)
         if not model_name:
             raise ValueError(f"Cannot export to {out!r}: expected saved_models/NAME/VERSION.")
+        check_model_name(model_name)
         if os.path.exists(version_dir) and not overwrite:
             raise FileExistsError(
                 f"{version_dir!r} already exists; pass overwrite=True (--overwrite) or another version."

@@ -7,6 +7,15 @@ CONFIG_FILE = "models.config"
 DEFAULT_CONTAINER_ROOT = "/models"
 
 
+def check_model_name(name):
+    """Raises ValueError unless `name` can be a TF Serving model name (it goes into request URLs)."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name.startswith("."):
+        raise ValueError(
+            f"Model folder name {name!r} must use only letters, digits, '_', '.' and '-', and not "
+            "start with '.' (it becomes the model name in request URLs)."
+        )
+
+
 def version_folders(base_path):
     """{int version: folder} of the SavedModel versions under a model's base path (TF Serving layout)."""
     versions = {}
@@ -68,11 +77,7 @@ class ServingConfig:
                 "with integer VERSION."
             )
         for name in names:
-            if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-                raise ValueError(
-                    f"Model folder name {name!r} must use only letters, digits, '_', '.' and '-' "
-                    "(it becomes the model name in request URLs)."
-                )
+            check_model_name(name)
         blocks = "".join(
             "  config {\n"
             f'    name: "{name}"\n'
