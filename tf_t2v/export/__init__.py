@@ -1,6 +1,6 @@
 """TF Serving export: SavedModel endpoints, warmup requests, models.config, loading and a client.
 
-Names are imported on first use, so `from tf_t2v.export import ServingClient` does not load Keras.
+Each name is imported on first use, so `import tf_t2v.export` itself loads nothing heavy.
 """
 
 import importlib
