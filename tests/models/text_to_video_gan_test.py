@@ -14,13 +14,18 @@ PROMPTS = ["a red circle moves left", "the blue square moves right quickly", "a 
 
 
 def _dataset(batch=4, with_start=True):
+    """A fixed batch of rendered 4-frame 16x16 moving_shapes clips, repeated."""
+    from tfds_builders.moving_shapes import render
+
     rng = np.random.default_rng(0)
+    attrs = np.array([[i % 4, i % 7, 1, i % 8, 1] for i in range(batch)])
+    starts = render.sample_starts(rng, attrs[:, None], 16)[:, 0]
     example = {
         "caption": tf.constant([PROMPTS[i % 2] for i in range(batch)]),
-        "video": tf.constant(rng.uniform(-1, 1, (batch, 4, 16, 16, 3)), tf.float32),
+        "video": tf.constant(render.render_clips(attrs, starts, 16, num_frames=4) / 127.5 - 1.0, tf.float32),
     }
     if with_start:
-        example["start"] = tf.constant(rng.uniform(4, 12, (batch, 2)), tf.float32)
+        example["start"] = tf.constant(starts, tf.float32)
     return tf.data.Dataset.from_tensors(example).repeat()
 
 
@@ -32,13 +37,14 @@ def _compiled(**kwargs):
 
 class TextToVideoGANTest(TestCase):
     def test_fit_moves_both_players_and_lowers_reconstruction(self):
-        gan = _compiled(adversarial_weight=0.0)
+        gan = _compiled(reconstruction_weight=1.0)
         g_before = [w.numpy().copy() for w in gan.generator.trainable_weights]
         d_before = [w.numpy().copy() for w in gan.discriminator.trainable_weights]
         t_before = [w.numpy().copy() for w in gan.text_encoder.trainable_weights]
         ema_before = [w.numpy().copy() for w in gan.ema_generator.weights]
         first = gan.fit(_dataset(), steps_per_epoch=1, epochs=1, verbose=0).history
-        for name in ("d_loss", "g_loss", "g_adv", "rec_loss", "prior_loss"):
+        for name in ("d_loss", "g_loss", "g_adv", "rec_loss", "prior_loss", "velocity_loss", "mask_loss",
+                     "color_loss", "background_loss"):
             self.assertTrue(np.isfinite(first[name][0]), name)
         self.assertGreater(first["rec_loss"][0], 0.0)
 
@@ -57,6 +63,7 @@ class TextToVideoGANTest(TestCase):
         # Same compiled step, more of it: the reconstruction of the fixed batch improves.
         later = gan.fit(_dataset(), steps_per_epoch=20, epochs=1, verbose=0).history
         self.assertLess(later["rec_loss"][-1], first["rec_loss"][0])
+        self.assertLess(later["mask_loss"][-1], first["mask_loss"][0])
 
         # And the trained model survives a `.keras` round trip with identical clips.
         path = os.path.join(self.get_temp_dir(), "gan.keras")
@@ -68,10 +75,37 @@ class TextToVideoGANTest(TestCase):
         self.assertEqual(as_json(restored), as_json(gan))
 
     def test_trains_without_start_adversarially_only(self):
-        gan = _compiled()
+        gan = _compiled(reconstruction_weight=1.0)
         history = gan.fit(_dataset(with_start=False), steps_per_epoch=2, epochs=1, verbose=0).history
-        self.assertEqual(history["rec_loss"][-1], 0.0)
+        self.assertNotIn("rec_loss", history)
+        self.assertNotIn("mask_loss", history)
         self.assertTrue(np.isfinite(history["g_adv"][-1]))
+
+    def test_attribute_heads_and_no_critic_when_adversarial_weight_is_zero(self):
+        gan = _compiled(adversarial_weight=0.0, attribute_classes={"shape": 4, "color": 7})
+        ds = _dataset().map(lambda ex: {**ex, "shape": tf.zeros((4,), tf.int64), "color": tf.ones((4,), tf.int64)})
+        d_before = [w.numpy().copy() for w in gan.discriminator.trainable_weights]
+        history = gan.fit(ds, steps_per_epoch=3, epochs=1, verbose=0).history
+        self.assertNotIn("d_loss", history)
+        self.assertTrue(np.isfinite(history["attribute_loss"][-1]))
+        for b, w in zip(d_before, gan.discriminator.trainable_weights):
+            np.testing.assert_array_equal(b, w.numpy())
+
+    def test_layer_supervision_targets_match_a_rendered_clip(self):
+        from tfds_builders.moving_shapes import render, spec
+
+        gan = tiny_gan(num_frames=16, size=32)
+        attrs = np.array([[spec.SHAPES.index("square"), 0, 1, spec.DIRECTIONS.index("right"), 1]])
+        clip = render.render_clips(attrs, np.array([[10.0, 16.0]]), 32).astype(np.float32) / 127.5 - 1.0
+        # A large square moving right quickly: displacement 0.5 H = 16 px = 1.0 in [-1, 1] units.
+        self.assertAllClose(gan.centroid_motion(clip), [[1.0, 0.0]], atol=0.05)
+        start = gan.normalise_start(np.array([[10.0, 16.0]], np.float32))
+        cond = gan.generator.condition(gan.encode_text(tf.constant(["a circle"])))
+        losses = {k: float(v) for k, v in gan.layer_losses(cond, clip, start).items()}
+        self.assertTrue(all(np.isfinite(v) and v >= 0 for v in losses.values()), losses)
+        # Moving the start off the object makes the mask target empty: a different mask loss.
+        off = gan.layer_losses(cond, clip, start + 0.8)
+        self.assertNotAlmostEqual(losses["mask_loss"], float(off["mask_loss"]), places=3)
 
     def test_generate_is_uint8_and_deterministic_per_seed(self):
         gan = tiny_gan()

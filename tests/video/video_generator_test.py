@@ -21,8 +21,8 @@ class VideoGeneratorTest(TestCase):
         self.assertTrue(np.all(np.abs(out) <= 1.0))
 
     def test_serialization_and_keras_round_trip(self):
-        for motion in ("linear", "free"):
-            gen = VideoGenerator(**KWARGS, motion=motion, noise_to_content=True)
+        for motion, color in (("linear", "flat"), ("free", "free")):
+            gen = VideoGenerator(**KWARGS, motion=motion, noise_to_content=True, color=color)
             gen(self.text, self.noise)
             self.run_serialization_test(gen)
             model = self._wrap(gen)
@@ -58,7 +58,7 @@ class VideoGeneratorTest(TestCase):
         gen = VideoGenerator(**KWARGS)
         gen(self.text, self.noise)
         with tf.GradientTape() as tape:
-            loss = gen.start_prior_loss(self.text, np.zeros((3, 2), np.float32))
+            loss = gen.start_prior_loss(gen.condition(self.text), np.zeros((3, 2), np.float32))
         grads = tape.gradient(loss, gen.trainable_variables)
         self.assertTrue(np.isfinite(float(loss)))
         self.assertTrue(any(g is not None and float(tf.reduce_sum(tf.abs(g))) > 0 for g in grads))
@@ -68,5 +68,7 @@ class VideoGeneratorTest(TestCase):
             VideoGenerator(height=16, width=16, channels=[8, 8, 8, 8, 8])
         with pytest.raises(ValueError, match="motion"):
             VideoGenerator(**{**KWARGS, "motion": "zigzag"})
+        with pytest.raises(ValueError, match="color"):
+            VideoGenerator(**{**KWARGS, "color": "plaid"})
         with pytest.raises(ValueError, match="noise_dim"):
             VideoGenerator(**{**KWARGS, "noise_dim": 1})

@@ -9,8 +9,9 @@ from tf_t2v.video.compositing import composite
 from tf_t2v.video.film import FiLM
 
 MOTIONS = ("linear", "free")
+COLORS = ("flat", "free")
 # Quantiles of the start position that the prior learns; sampling spans the box between them.
-PRIOR_QUANTILES = (0.01, 0.99)
+PRIOR_QUANTILES = (0.02, 0.98)
 
 
 def _normal_cdf(x):
@@ -51,6 +52,8 @@ class VideoGenerator(keras.layers.Layer):
         motion: str. "linear" (constant velocity from the text) or "free".
         noise_to_content: bool. Feed the noise (beyond the two start dims) to appearance too.
         cond_dim: int. Width of the conditioning MLP.
+        color: str. "flat": the sprite has one colour, predicted from the text (the
+            conv-transpose stack draws its shape, as alpha); "free": colour per pixel.
 
     Example:
     ```python
@@ -71,6 +74,7 @@ class VideoGenerator(keras.layers.Layer):
         motion="linear",
         noise_to_content=False,
         cond_dim=256,
+        color="flat",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -84,6 +88,8 @@ class VideoGenerator(keras.layers.Layer):
             )
         if motion not in MOTIONS:
             raise ValueError(f"motion must be one of {MOTIONS}; got {motion!r}.")
+        if color not in COLORS:
+            raise ValueError(f"color must be one of {COLORS}; got {color!r}.")
         if noise_dim < 2:
             raise ValueError(f"noise_dim must be at least 2 (the start position); got {noise_dim}.")
         self.num_frames = num_frames
@@ -96,6 +102,7 @@ class VideoGenerator(keras.layers.Layer):
         self.motion = motion
         self.noise_to_content = noise_to_content
         self.cond_dim = cond_dim
+        self.color = color
         self.base_size = sprite_size // factor
 
         p = self.dtype_policy
@@ -106,7 +113,8 @@ class VideoGenerator(keras.layers.Layer):
         if motion == "free":
             self.path_head = [dense(128, "path_0", activation="silu"), dense(2 * num_frames, "path")]
         self.content = dense(self.base_size * self.base_size * channels[0], "content")
-        self.background = dense(background_size * background_size * 3, "background")
+        self.background_head = dense(background_size * background_size * 3, "background")
+        self.color_head = dense(3, "color")
         self.up = [
             keras.layers.Conv2DTranspose(c, 4, strides=2, padding="same", dtype=p, name=f"up_{i}")
             for i, c in enumerate(channels[1:], start=1)
@@ -130,7 +138,8 @@ class VideoGenerator(keras.layers.Layer):
             head[1].build((None, 128))
         content_in = self.cond_dim + (self.noise_dim - 2 if self.noise_to_content else 0)
         self.content.build((None, content_in))
-        self.background.build(cond_shape)
+        self.background_head.build(cond_shape)
+        self.color_head.build(cond_shape)
         size = self.base_size
         for i, c in enumerate(self.channels):
             if i > 0:
@@ -146,26 +155,37 @@ class VideoGenerator(keras.layers.Layer):
             x = layer(x)
         return x
 
-    def _start_box(self, cond):
-        box = ops.tanh(ops.cast(self._mlp(self.box_head, cond), "float32"))  # (B, 4)
-        return box[:, :2], box[:, 2:]  # low, high corners in [-1, 1]
+    def condition(self, text):
+        """The conditioning vector (B, cond_dim) every head reads, from sentence embeddings."""
+        return self._mlp(self.cond_mlp, text)
 
-    def _trajectory(self, cond, start, noise):
+    def start_box(self, cond):
+        """Low and high corners (B, 2) each, in [-1, 1], of the box starts are drawn from."""
+        box = ops.tanh(ops.cast(self._mlp(self.box_head, cond), "float32"))  # (B, 4)
+        return box[:, :2], box[:, 2:]
+
+    def velocity(self, cond):
+        """Displacement (B, 2) of the sprite from the first frame to the last, in [-1, 1] units."""
+        return ops.tanh(ops.cast(self._mlp(self.velocity_head, cond), "float32"))
+
+    def trajectory(self, cond, start, noise):
         """Per-frame centres (B, T, 2) in [-1, 1] coordinates from a start (B, 2)."""
         frac = ops.linspace(0.0, 1.0, self.num_frames)  # (T,)
-        velocity = ops.cast(self._mlp(self.velocity_head, cond), "float32")  # (B, 2)
-        path = start[:, None, :] + velocity[:, None, :] * frac[None, :, None]
+        path = start[:, None, :] + self.velocity(cond)[:, None, :] * frac[None, :, None]
         if self.motion == "free":
             bend = self._mlp(self.path_head, ops.concatenate([cond, noise], -1))
             bend = ops.reshape(ops.cast(bend, "float32"), (-1, self.num_frames, 2))
             path = path + bend - bend[:, :1]
         return path
 
-    def _render(self, cond, path, noise):
+    def sprite(self, cond, noise=None):
+        """The sprite's colour (B, S, S, 3) in [-1, 1] and alpha (B, S, S, 1) in [0, 1]."""
         batch = ops.shape(cond)[0]
         content_in = cond
         if self.noise_to_content:
-            content_in = ops.concatenate([cond, noise[:, 2:]], -1)
+            if noise is None:
+                noise = ops.zeros((batch, self.noise_dim), cond.dtype)
+            content_in = ops.concatenate([cond, ops.cast(noise[:, 2:], cond.dtype)], -1)
         x = ops.reshape(self.content(content_in), (batch, self.base_size, self.base_size, self.channels[0]))
         for i in range(len(self.channels)):
             if i > 0:
@@ -173,34 +193,45 @@ class VideoGenerator(keras.layers.Layer):
             x = ops.leaky_relu(self.films[i](self.convs[i](x), cond), 0.2)
         rgba = self.to_rgba(x)  # (B, S, S, 4)
         alpha = ops.sigmoid(rgba[..., 3:])
-        sprite = ops.concatenate([ops.tanh(rgba[..., :3]) * alpha, alpha], -1)
-        background = ops.reshape(
-            ops.tanh(self.background(cond)), (batch, self.background_size, self.background_size, 3)
-        )
-        background = ops.image.resize(background, (self.height, self.width), interpolation="bilinear")
+        if self.color == "flat":
+            rgb = ops.tanh(self.color_head(cond))[:, None, None, :] * ops.ones_like(rgba[..., :3])
+        else:
+            rgb = ops.tanh(rgba[..., :3])
+        return rgb, alpha
+
+    def background(self, cond):
+        """The static background (B, H, W, 3) in [-1, 1]."""
+        size = self.background_size
+        small = ops.reshape(ops.tanh(self.background_head(cond)), (ops.shape(cond)[0], size, size, 3))
+        return ops.image.resize(small, (self.height, self.width), interpolation="bilinear")
+
+    def render(self, cond, path, noise=None):
+        """Clips (B, T, H, W, 3) with the sprite moved along `path` (B, T, 2) in [-1, 1] units."""
+        rgb, alpha = self.sprite(cond, noise)
+        sprite = ops.concatenate([rgb * alpha, alpha], -1)
         scale = ops.array([self.width / 2.0, self.height / 2.0])
         centres = (path + 1.0) * scale  # (B, T, 2) pixels
-        return composite(sprite, centres, ops.cast(background, sprite.dtype))
+        return composite(sprite, centres, ops.cast(self.background(cond), sprite.dtype))
 
     def call(self, text, noise):
-        cond = self._mlp(self.cond_mlp, text)
+        cond = self.condition(text)
         noise = ops.cast(noise, cond.dtype)
-        low, high = self._start_box(cond)
+        low, high = self.start_box(cond)
         u = _normal_cdf(ops.cast(noise[:, :2], "float32"))  # uniform in (0, 1)
         start = low + (high - low) * u
-        return self._render(cond, self._trajectory(cond, start, noise), noise)
+        return self.render(cond, self.trajectory(cond, start, noise), noise)
 
     def reconstruct(self, text, start, noise=None):
         """The clip whose object starts at `start` (B, 2) in [-1, 1] frame coordinates."""
-        cond = self._mlp(self.cond_mlp, text)
+        cond = self.condition(text)
         if noise is None:
             noise = ops.zeros((ops.shape(cond)[0], self.noise_dim), cond.dtype)
         noise = ops.cast(noise, cond.dtype)
-        return self._render(cond, self._trajectory(cond, ops.cast(start, "float32"), noise), noise)
+        return self.render(cond, self.trajectory(cond, ops.cast(start, "float32"), noise), noise)
 
-    def start_prior_loss(self, text, start):
+    def start_prior_loss(self, cond, start):
         """Pinball loss that fits the start box to the quantiles of real starts (B, 2)."""
-        low, high = self._start_box(self._mlp(self.cond_mlp, text))
+        low, high = self.start_box(cond)
         start = ops.cast(start, "float32")
         return _pinball(start - low, PRIOR_QUANTILES[0]) + _pinball(start - high, PRIOR_QUANTILES[1])
 
@@ -220,4 +251,5 @@ class VideoGenerator(keras.layers.Layer):
             "motion": self.motion,
             "noise_to_content": self.noise_to_content,
             "cond_dim": self.cond_dim,
+            "color": self.color,
         }
