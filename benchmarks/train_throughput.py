@@ -3,8 +3,8 @@
     python benchmarks/train_throughput.py                      # single_64: 16 frames of 64x64, batch 32
     python benchmarks/train_throughput.py --preset single_32 --batch-size 16 --steps 5
 
-Needs no built dataset: batches are rendered moving_shapes clips with their captions and start
-centres, as the training split holds them. Both precisions build the same architecture from the
+Needs no built dataset: batches are rendered moving_shapes clips with their captions, start
+centres and attribute labels, as the training split holds them. Both precisions build the same architecture from the
 preset; each runs one untimed step (tracing) and then `--steps` timed steps of `fit`. Prints a
 table: seconds per step, clips per second and the speed relative to float32.
 
@@ -40,6 +40,8 @@ def sample_batch(cfg, batch_size):
     clips = render.render_clips(attrs, starts, spec.CONFIGS[config_name][1])  # (B, 16, H, W, 3) uint8
     batch = {"caption": tf.constant(captions), "video": tf.cast(clips, tf.float32) / 127.5 - 1.0,
              "start": tf.constant(starts[:, 0], tf.float32)}
+    for name in cfg.model.attribute_classes:  # labels for the model's attribute heads
+        batch[name] = tf.constant(attrs[:, 0, spec.ATTRIBUTE_COLUMNS.index(name)])
     g = cfg.model.generator
     return trainer.resize_clips(batch, g.num_frames, g.height), captions
 

@@ -42,6 +42,14 @@ def test_train_writes_the_run_folder_and_a_model_that_reloads(tiny_data_dir, tmp
     np.testing.assert_array_equal(clips, model.generate(prompt, seed=3))
 
 
+@pytest.mark.parametrize("preset, shape", [("tiny", (4, 16, 16)), ("single_32", (16, 32, 32)),
+                                           ("single_64", (16, 64, 64))])
+def test_presets_build_models_of_their_data_shape(preset, shape):
+    model = trainer.build_model(config.get_preset(preset), ["a", "red", "circle"], tf.distribute.get_strategy())
+    assert (model.num_frames,) + model.frame_size == shape
+    assert model.g_optimizer.built and model.d_optimizer.built
+
+
 def test_a_run_folder_refuses_another_model(tiny_data_dir, tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
@@ -74,6 +82,14 @@ def test_jit_compiled_train_step_with_static_shapes(tiny_data_dir):
     assert np.isfinite(model.history.history["g_loss"][-1])
     clips = model.generate(["a red circle"], seed=0)  # prompts are still strings
     assert clips.shape == (1, 4, 16, 16, 3)
+
+
+def test_training_batches_carry_the_labels_the_model_names(tiny_data_dir):
+    cfg = tiny(tiny_data_dir)
+    spec = trainer.training_dataset(cfg.data, seed=0, labels=("shape", "direction")).element_spec
+    assert sorted(spec) == ["caption", "direction", "shape", "start", "video"]
+    assert spec["shape"].shape == (4,) and spec["start"].shape == (4, 2)
+    assert sorted(trainer.training_dataset(cfg.data, seed=0).element_spec) == ["caption", "start", "video"]
 
 
 def test_resize_clips_subsamples_frames_and_rescales_starts():

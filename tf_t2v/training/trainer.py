@@ -49,7 +49,7 @@ TENSORBOARD = "tensorboard"
 EVAL_CSV = "eval.csv"
 FINAL_MODEL = "model.keras"
 
-# Batch features the model trains on.
+# Batch features the model trains on, besides the attribute labels it names.
 MODEL_INPUTS = ("caption", "video", "start")
 # Keys that must not change between the runs of one folder: the weights depend on them.
 _FIXED_KEYS = ("model", "data.name", "data.num_frames", "data.resolution")
@@ -101,16 +101,18 @@ def resize_clips(batch, num_frames=None, resolution=None):
     return batch
 
 
-def training_dataset(data, seed):
+def training_dataset(data, seed, labels=()):
     """Repeated, shuffled batches of static shape: "caption" (B,), "video" (B, T, H, W, 3) and,
-    where the dataset has it, "start" (B, 2), the object's start centre in pixels."""
+    where the dataset has it, "start" (B, 2), the object's start centre in pixels, plus the
+    label features named in `labels`."""
+    keys = MODEL_INPUTS + tuple(labels)
     ds = make_dataset(
         data.name, data.split, data.batch_size, data_dir=data.data_dir, shuffle=True,
         shuffle_buffer=data.shuffle_buffer, repeat=True, cache=data.cache, drop_remainder=True,
-        augment=data.augment, seed=seed, keys=("caption", "video", "start"),
+        augment=data.augment, seed=seed, keys=keys,
         deterministic=data.deterministic,
     )
-    ds = ds.map(lambda batch: resize_clips({k: v for k, v in batch.items() if k in MODEL_INPUTS},
+    ds = ds.map(lambda batch: resize_clips({k: v for k, v in batch.items() if k in keys},
                                            data.num_frames, data.resolution))
     options = tf.data.Options()
     # Workers read every file and keep their share of each global batch: any file count works.
@@ -197,7 +199,10 @@ def _check_run_folder(cfg, run_dir):
         raise OSError(f"Cannot create the run folder {run_dir!r}: {e.message}") from None
     path = os.path.join(run_dir, CONFIG)
     if tf.io.gfile.exists(path):
-        old = config_lib.to_dict(config_lib.load(path))
+        try:
+            old = config_lib.to_dict(config_lib.load(path))
+        except ValueError as e:
+            raise ValueError(f"The run folder's {path} cannot be read as a run config: {e}") from None
         new = config_lib.to_dict(cfg)
         for key in _FIXED_KEYS:
             a, b = old, new
@@ -313,7 +318,8 @@ def train(cfg, run_dir, model_fn=None, verbose="auto"):
     if initial_epoch:
         logging.info("Resuming %s after epoch %d of %d.", run_dir, initial_epoch, cfg.train.epochs)
     # A resumed run sees a new shuffle order rather than replaying the first epochs' batches.
-    dataset = training_dataset(cfg.data, seed=cfg.train.seed + initial_epoch)
+    dataset = training_dataset(cfg.data, seed=cfg.train.seed + initial_epoch,
+                               labels=tuple(cfg.model.attribute_classes))
     model = build_model(cfg, vocabulary, strategy, model_fn)
     check_shapes(model, dataset.element_spec)
     if cfg.train.jit_compile or isinstance(strategy, tf.distribute.TPUStrategy):
