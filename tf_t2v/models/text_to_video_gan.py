@@ -5,6 +5,9 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+# The parts register their classes on import, so `keras.saving.load_model` finds them.
+import tf_t2v.text  # noqa: F401
+import tf_t2v.video  # noqa: F401
 from tf_t2v.video.compositing import shift_kernels
 
 # Loss tracker names, in the order `metrics` lists them.
@@ -152,6 +155,7 @@ class TextToVideoGAN(keras.Model):
             head.build((None, self.generator.cond_dim))
         for ema, online in zip(self._ema_variables(), self._online_variables()):
             ema.assign(online)
+        self.built = True
 
     def build(self, input_shape=None):
         self.built = True

@@ -160,13 +160,21 @@ class VideoGenerator(keras.layers.Layer):
         return self._mlp(self.cond_mlp, text)
 
     def start_box(self, cond):
-        """Low and high corners (B, 2) each, in [-1, 1], of the box starts are drawn from."""
-        box = ops.tanh(ops.cast(self._mlp(self.box_head, cond), "float32"))  # (B, 4)
+        """Low and high corners (B, 2) each, in [-1, 1] frame units, of the box starts come from.
+
+        The corners are plain linear outputs (a squashing function would stall the quantile
+        loss at its limits).
+        """
+        box = ops.cast(self._mlp(self.box_head, cond), "float32")  # (B, 4)
         return box[:, :2], box[:, 2:]
 
     def velocity(self, cond):
-        """Displacement (B, 2) of the sprite from the first frame to the last, in [-1, 1] units."""
-        return ops.tanh(ops.cast(self._mlp(self.velocity_head, cond), "float32"))
+        """Displacement (B, 2) of the sprite from the first frame to the last, in [-1, 1] units.
+
+        Bounded to (-2, 2), a whole frame, with room to spare: a displacement of 1 (half the
+        frame) stays in the unsaturated range.
+        """
+        return 2.0 * ops.tanh(ops.cast(self._mlp(self.velocity_head, cond), "float32") / 2.0)
 
     def trajectory(self, cond, start, noise):
         """Per-frame centres (B, T, 2) in [-1, 1] coordinates from a start (B, 2)."""
