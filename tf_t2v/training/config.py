@@ -346,7 +346,7 @@ def _single_64():
             adversarial_weight=0.0,
             attribute_classes={name: len(values) for name, values in spec.ATTRIBUTES.items()},
         ),
-        train=TrainConfig(steps=3000, steps_per_epoch=250, eval_every_steps=250, g_learning_rate=1e-3,
+        train=TrainConfig(steps=1500, steps_per_epoch=250, eval_every_steps=250, g_learning_rate=1e-3,
                           betas=[0.9, 0.999], ema_decay=0.995),
     )
 
