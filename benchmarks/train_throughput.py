@@ -2,6 +2,7 @@
 
     python benchmarks/train_throughput.py                      # single_64: 16 frames of 64x64, batch 32
     python benchmarks/train_throughput.py --preset single_32 --batch-size 16 --steps 5
+    python benchmarks/train_throughput.py --set model.adversarial_weight=0.1   # with the critic
 
 Needs no built dataset: batches are rendered moving_shapes clips with their captions, start
 centres and attribute labels, as the training split holds them. Both precisions build the same architecture from the
@@ -91,12 +92,15 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--steps", type=int, default=3, help="timed steps per precision (median)")
     parser.add_argument("--precisions", default="float32,mixed_bfloat16")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                        help="override a config key of the preset, e.g. model.adversarial_weight=0.1")
     args = parser.parse_args(argv)
 
-    cfg = config_lib.resolve(args.preset, overrides=[f"data.batch_size={args.batch_size}"])
+    cfg = config_lib.resolve(args.preset, overrides=[*args.overrides, f"data.batch_size={args.batch_size}"])
     g = cfg.model.generator
     flags = strategy_lib.cpu_flags()
-    print(f"preset {args.preset}: {g.num_frames} frames of {g.height}x{g.width}, batch {args.batch_size}, "
+    changes = f" with {', '.join(args.overrides)}" if args.overrides else ""
+    print(f"preset {args.preset}{changes}: {g.num_frames} frames of {g.height}x{g.width}, batch {args.batch_size}, "
           f"median of {args.steps} steps after one warm-up step")
     print(f"{cpu_name()} ({os.cpu_count()} cores), TF {tf.__version__}, Keras {keras.__version__}, "
           f"bf16 hardware: {sorted(flags & set(strategy_lib.BF16_CPU_FLAGS)) or strategy_lib.accelerator() or 'none'}, "

@@ -1,5 +1,4 @@
 import os
-import tempfile
 
 import keras
 import numpy as np
@@ -9,8 +8,8 @@ from callbacks_helpers import RenderingModel, fit
 from tf_t2v.training import AtomicCheckpoint
 
 
-def test_atomic_checkpoint_keeps_the_last_n_and_points_at_the_newest():
-    folder = os.path.join(tempfile.mkdtemp(), "ckpts")
+def test_atomic_checkpoint_keeps_the_last_n_and_points_at_the_newest(tmp_path):
+    folder = os.path.join(str(tmp_path), "ckpts")
     model = RenderingModel()
     fit(model, [AtomicCheckpoint(folder, every_epochs=1, keep=2)], epochs=3)
     assert sorted(os.listdir(folder)) == ["ckpt-0002.keras", "ckpt-0003.keras", "latest"]
@@ -20,16 +19,16 @@ def test_atomic_checkpoint_keeps_the_last_n_and_points_at_the_newest():
     np.testing.assert_allclose(restored.dense.kernel.numpy(), model.dense.kernel.numpy())
 
 
-def test_atomic_checkpoint_every_n_epochs_and_cleans_temporary_files():
-    folder = tempfile.mkdtemp()
+def test_atomic_checkpoint_every_n_epochs_and_cleans_temporary_files(tmp_path):
+    folder = str(tmp_path)
     leftover = os.path.join(folder, ".tmp-123-ckpt-0001.keras")
     open(leftover, "w").close()
     fit(RenderingModel(), [AtomicCheckpoint(folder, every_epochs=2, keep=None)], epochs=4)
     assert sorted(os.listdir(folder)) == ["ckpt-0002.keras", "ckpt-0004.keras", "latest"]
 
 
-def test_atomic_checkpoint_failed_save_leaves_the_previous_checkpoint():
-    folder = tempfile.mkdtemp()
+def test_atomic_checkpoint_failed_save_leaves_the_previous_checkpoint(tmp_path):
+    folder = str(tmp_path)
     model = RenderingModel()
     callback = AtomicCheckpoint(folder)
     fit(model, [callback], epochs=1)
@@ -46,8 +45,8 @@ def test_atomic_checkpoint_failed_save_leaves_the_previous_checkpoint():
     assert AtomicCheckpoint.latest(folder).endswith("ckpt-0001.keras")
 
 
-def test_atomic_checkpoint_latest_without_pointer_and_empty():
-    folder = tempfile.mkdtemp()
+def test_atomic_checkpoint_latest_without_pointer_and_empty(tmp_path):
+    folder = str(tmp_path)
     assert AtomicCheckpoint.latest(folder) is None
     for name in ("ckpt-0009.keras", "ckpt-0010.keras", "other.keras"):
         open(os.path.join(folder, name), "w").close()

@@ -1,6 +1,4 @@
 import dataclasses
-import os
-import tempfile
 
 import pytest
 import yaml
@@ -8,11 +6,14 @@ import yaml
 from tf_t2v.training import config
 
 
-def write_yaml(text):
-    path = os.path.join(tempfile.mkdtemp(), "run.yaml")
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+@pytest.fixture
+def write_yaml(tmp_path):
+    def write(text):
+        path = tmp_path / "run.yaml"
+        path.write_text(text)
+        return str(path)
+
+    return write
 
 
 def test_presets_exist_and_validate():
@@ -27,7 +28,7 @@ def test_get_preset_returns_a_fresh_copy():
     assert config.get_preset("tiny").train.steps != 999
 
 
-def test_precedence_preset_then_yaml_then_overrides():
+def test_precedence_preset_then_yaml_then_overrides(write_yaml):
     path = write_yaml("train:\n  steps: 10\n  steps_per_epoch: 5\n  g_learning_rate: 3e-4\ndata:\n  batch_size: 2\n")
     cfg = config.resolve("tiny", path, ["train.steps=20", "train.betas=[0.5, 0.9]"])
     assert cfg.train.steps == 20  # override beats YAML
@@ -38,7 +39,7 @@ def test_precedence_preset_then_yaml_then_overrides():
     assert cfg.data.num_frames == config.get_preset("tiny").data.num_frames  # preset kept
 
 
-def test_nested_model_sections_merge_key_by_key():
+def test_nested_model_sections_merge_key_by_key(write_yaml):
     cfg = config.resolve("tiny", write_yaml("model:\n  generator:\n    noise_dim: 6\n"),
                          ["model.generator.channels=[16, 8]", "model.mismatch_weight=0.25"])
     tiny = config.get_preset("tiny")
@@ -88,7 +89,7 @@ def test_bad_overrides_name_the_key(override, message):
         config.resolve("tiny", overrides=[override])
 
 
-def test_bad_yaml_files():
+def test_bad_yaml_files(write_yaml):
     with pytest.raises(ValueError, match=r"Unknown config key 'train.lr'"):
         config.resolve("tiny", write_yaml("train:\n  lr: 0.1\n"))
     with pytest.raises(ValueError, match="must hold a mapping"):
@@ -101,13 +102,13 @@ def test_bad_yaml_files():
         config.resolve("huge")
 
 
-def test_empty_yaml_changes_nothing():
+def test_empty_yaml_changes_nothing(write_yaml):
     assert config.resolve("tiny", write_yaml("")) == config.get_preset("tiny").validate()
 
 
-def test_save_load_round_trip():
+def test_save_load_round_trip(tmp_path):
     cfg = config.resolve("single_64", overrides=["model.generator.sprite_size=16", "data.augment=[hflip]"])
-    path = os.path.join(tempfile.mkdtemp(), "config.yaml")
+    path = str(tmp_path / "config.yaml")
     config.save(cfg, path)
     assert config.load(path) == cfg
     with open(path) as f:

@@ -1,5 +1,4 @@
 import os
-import tempfile
 
 import cv2
 import pytest
@@ -8,8 +7,8 @@ from callbacks_helpers import CAPTIONS, RenderingModel, fit
 from tf_t2v.training import ContactSheetPreview
 
 
-def test_contact_sheet_preview_writes_a_png_every_n_epochs():
-    folder = os.path.join(tempfile.mkdtemp(), "previews")
+def test_contact_sheet_preview_writes_a_png_every_n_epochs(tmp_path):
+    folder = os.path.join(str(tmp_path), "previews")
     model = RenderingModel()
     fit(model, [ContactSheetPreview(folder, CAPTIONS[:3], every_epochs=2, seed=3)], epochs=4)
     assert sorted(os.listdir(folder)) == ["epoch-0002.png", "epoch-0004.png"]

@@ -1,6 +1,5 @@
 import csv
 import os
-import tempfile
 
 import pytest
 
@@ -8,8 +7,8 @@ from callbacks_helpers import CAPTIONS, RenderingModel, fit, read_events
 from tf_t2v.training import ShapeEvaluation
 
 
-def test_shape_evaluation_scores_true_renders_as_right_and_blank_clips_as_wrong():
-    folder = tempfile.mkdtemp()
+def test_shape_evaluation_scores_true_renders_as_right_and_blank_clips_as_wrong(tmp_path):
+    folder = str(tmp_path)
     csv_path = os.path.join(folder, "eval.csv")
     good = ShapeEvaluation(CAPTIONS, every_steps=2, csv_path=csv_path, log_dir=folder, batch_size=3)
     history = fit(RenderingModel(height=32, num_frames=8), [good], epochs=2, steps_per_epoch=2)
@@ -27,8 +26,8 @@ def test_shape_evaluation_scores_true_renders_as_right_and_blank_clips_as_wrong(
     assert blank.history[-1]["all"] == 0.0 and blank.history[-1]["found"] == 0.0
 
 
-def test_shape_evaluation_resumed_run_keeps_earlier_rows_up_to_its_start():
-    csv_path = os.path.join(tempfile.mkdtemp(), "eval.csv")
+def test_shape_evaluation_resumed_run_keeps_earlier_rows_up_to_its_start(tmp_path):
+    csv_path = os.path.join(str(tmp_path), "eval.csv")
     fit(RenderingModel(), [ShapeEvaluation(CAPTIONS[:1], every_steps=1, csv_path=csv_path)],
         epochs=3, steps_per_epoch=2)
     # Resume after epoch 1 (as BackupAndRestore would): steps 3.. are redone.

@@ -1,5 +1,4 @@
 import os
-import tempfile
 
 import numpy as np
 import tensorflow as tf
@@ -16,8 +15,8 @@ def test_frame_strips_puts_frames_side_by_side_and_upscales():
     np.testing.assert_array_equal(strips[1, ::2, 64::2], clips[1, 2])
 
 
-def test_video_tensor_board_writes_losses_and_preview_images():
-    log_dir = tempfile.mkdtemp()
+def test_video_tensor_board_writes_losses_and_preview_images(tmp_path):
+    log_dir = str(tmp_path)
     model = RenderingModel()
     callback = VideoTensorBoard(log_dir, CAPTIONS[:2], log_every_steps=2, video_every_epochs=1, seed=7)
     fit(model, [callback], epochs=2, steps_per_epoch=3)
