@@ -11,19 +11,9 @@ of this config already (a reused build would time nothing); the script refuses o
 import argparse
 import time
 
+from tf_t2v.cli.data import parse_sizes
 from tfds_builders.moving_shapes import Builder
 from tfds_builders.moving_shapes import spec
-
-
-def parse_sizes(text):
-    """"train=64,test=8" -> {"train": 64, "test": 8}."""
-    sizes = {}
-    for item in filter(None, (text or "").split(",")):
-        split, sep, value = item.partition("=")
-        if not sep or not value.strip().isdigit():
-            raise argparse.ArgumentTypeError(f"--sizes takes split=N pairs separated by commas; got {item!r}.")
-        sizes[split.strip()] = int(value)
-    return sizes
 
 
 def main(argv=None):

@@ -1,18 +1,21 @@
 """`tf-t2v data`: build the project's datasets and preview them."""
 
+import argparse
 import logging
 
 DATASETS = ("moving_shapes", "captioned_videos")
 PREVIEW_EXTENSIONS = (".mp4", ".gif", ".webm", ".png")
 
 
-def _parse_sizes(text):
+def parse_sizes(text):
     """"train=64,test=8" -> {"train": 64, "test": 8}."""
     sizes = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, sep, value = item.partition("=")
         if not sep or not value.strip().isdigit():
-            raise ValueError(f"--sizes takes split=count pairs such as train=2000,test=200; got {item!r}.")
+            raise argparse.ArgumentTypeError(
+                f"--sizes takes split=count pairs such as train=2000,test=200; got {item!r}."
+            )
         sizes[name.strip()] = int(value)
     return sizes
 
@@ -25,7 +28,7 @@ def add_parser(subparsers):
     build.add_argument("name", choices=DATASETS)
     build.add_argument("--data-dir", required=True, help="where TFDS writes the dataset")
     build.add_argument("--config", help="builder config, e.g. single_64 (moving_shapes)")
-    build.add_argument("--sizes", type=_parse_sizes, help="moving_shapes split sizes: train=N,test=N,...")
+    build.add_argument("--sizes", type=parse_sizes, help="moving_shapes split sizes: train=N,test=N,...")
     build.add_argument("--manual-dir", help="captioned_videos: folder with the videos and captions file")
     build.add_argument("--num-frames", type=int, help="captioned_videos: frames per clip")
     build.add_argument("--size", type=int, nargs="+", metavar="PX", help="captioned_videos: H [W]")
