@@ -4,7 +4,7 @@ Example:
     >>> import numpy as np
     >>> from tf_t2v.data.contact_sheet import write_contact_sheet
     >>> clips = np.zeros((2, 8, 16, 16, 3), np.uint8)
-    >>> write_contact_sheet("/tmp/sheet.png", clips, ["a red circle", "a blue square"], scale=4)
+    >>> write_contact_sheet("sheet.png", clips, ["a red circle", "a blue square"], scale=4)
 """
 
 import os
@@ -151,7 +151,7 @@ def write_contact_sheet(path, clips, captions, max_frames=None, scale=1):
         >>> import numpy as np
         >>> from tf_t2v.data.contact_sheet import write_contact_sheet
         >>> clips = np.random.default_rng(0).uniform(-1, 1, (3, 16, 32, 32, 3))
-        >>> write_contact_sheet("/tmp/samples.png", clips, ["a", "b", "c"], max_frames=8, scale=2)
+        >>> write_contact_sheet("samples.png", clips, ["a", "b", "c"], max_frames=8, scale=2)
     """
     path = os.fspath(path)
     if not path.lower().endswith(".png"):

@@ -9,8 +9,8 @@ Example:
     >>> import numpy as np
     >>> from tf_t2v.data.video_io import read_video, write_video
     >>> frames = np.zeros((8, 32, 48, 3), np.uint8)
-    >>> write_video("/tmp/clip.mp4", frames, fps=8)
-    >>> read_video("/tmp/clip.mp4", num_frames=4, size=(16, 16)).shape
+    >>> write_video("clip.mp4", frames, fps=8)
+    >>> read_video("clip.mp4", num_frames=4, size=(16, 16)).shape
     (4, 16, 16, 3)
 """
 
@@ -208,9 +208,9 @@ def local_copy(path):
 
     Example:
         >>> from tf_t2v.data.video_io import local_copy
-        >>> with local_copy("/tmp/clip.mp4") as name:
+        >>> with local_copy("clip.mp4") as name:
         ...     print(name)
-        /tmp/clip.mp4
+        clip.mp4
     """
     path = os.fspath(path)
     if not is_remote(path):
@@ -238,10 +238,10 @@ def atomic_output(path):
 
     Example:
         >>> from tf_t2v.data.video_io import atomic_output
-        >>> with atomic_output("/tmp/notes.txt") as tmp:
+        >>> with atomic_output("notes.txt") as tmp:
         ...     with open(tmp, "w") as f:
         ...         _ = f.write("done")
-        >>> open("/tmp/notes.txt").read()
+        >>> open("notes.txt").read()
         'done'
     """
     path = os.fspath(path)
@@ -395,10 +395,10 @@ def read_video(path, num_frames=None, size=None, sampling="uniform", fps=None):
     Example:
         >>> import numpy as np
         >>> from tf_t2v.data.video_io import read_video, write_video
-        >>> write_video("/tmp/ramp.gif", np.full((10, 8, 8, 3), 200, np.uint8), fps=10)
-        >>> read_video("/tmp/ramp.gif", num_frames=4, size=(4, 4)).shape
+        >>> write_video("ramp.gif", np.full((10, 8, 8, 3), 200, np.uint8), fps=10)
+        >>> read_video("ramp.gif", num_frames=4, size=(4, 4)).shape
         (4, 4, 4, 3)
-        >>> read_video("/tmp/ramp.gif", sampling="fps", fps=5).shape
+        >>> read_video("ramp.gif", sampling="fps", fps=5).shape
         (5, 8, 8, 3)
     """
     shown = os.fspath(path)
@@ -460,8 +460,8 @@ def write_video(path, frames, fps=8, scale=1):
         >>> import numpy as np
         >>> from tf_t2v.data.video_io import write_video
         >>> clip = np.random.default_rng(0).uniform(-1, 1, (16, 32, 32, 3))
-        >>> write_video("/tmp/sample.mp4", clip, fps=8, scale=4)
-        >>> write_video("/tmp/sample.gif", clip, fps=8, scale=4)
+        >>> write_video("sample.mp4", clip, fps=8, scale=4)
+        >>> write_video("sample.gif", clip, fps=8, scale=4)
     """
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()

@@ -53,8 +53,8 @@ class AtomicCheckpoint(keras.callbacks.Callback):
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse")
     model.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=3, verbose=0,
-              callbacks=[AtomicCheckpoint("/tmp/ckpts", keep=2)])
-    AtomicCheckpoint.latest("/tmp/ckpts")  # '/tmp/ckpts/ckpt-0003.keras'
+              callbacks=[AtomicCheckpoint("runs/ckpts", keep=2)])
+    AtomicCheckpoint.latest("runs/ckpts")  # 'runs/ckpts/ckpt-0003.keras'
     ```
     """
 
