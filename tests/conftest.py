@@ -2,3 +2,13 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest
+
+from tf_t2v.testing.tiny_data import build_tiny_moving_shapes
+
+
+@pytest.fixture(scope="session")
+def tiny_data_dir(tmp_path_factory):
+    """A data_dir holding moving_shapes/single_32 with `TINY_SPLITS` (shared by the session)."""
+    return build_tiny_moving_shapes(str(tmp_path_factory.mktemp("tiny_data")))

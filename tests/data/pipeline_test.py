@@ -3,16 +3,13 @@ import pytest
 import tensorflow as tf
 
 from tf_t2v.data import pipeline
-from tfds_builders.moving_shapes import Builder, spec
+from tf_t2v.testing.tiny_data import TINY_SPLITS
+from tfds_builders.moving_shapes import spec
 
-SIZES = {"train": 24, "validation": 4, "test": 4, "test_unseen": 4}
 
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("tfds"))
-    Builder(config="single_32", data_dir=path, split_sizes=SIZES).download_and_prepare()
-    return path
+@pytest.fixture
+def data_dir(tiny_data_dir):
+    return tiny_data_dir
 
 
 def test_batches_have_static_shapes_and_float_videos(data_dir):
@@ -23,7 +20,7 @@ def test_batches_have_static_shapes_and_float_videos(data_dir):
     assert spec_["caption"].shape.as_list() == [8]
     assert spec_["caption"].dtype == tf.string
     batches = list(ds)
-    assert len(batches) == 3
+    assert len(batches) == TINY_SPLITS["train"] // 8
     video = batches[0]["video"].numpy()
     assert video.min() >= -1.0 and video.max() <= 1.0
     assert video.min() == -1.0 and video.max() == 1.0  # black background, full-intensity colour
@@ -32,7 +29,8 @@ def test_batches_have_static_shapes_and_float_videos(data_dir):
 def test_remainder_is_kept_unless_dropped(data_dir):
     sizes = [int(b["video"].shape[0]) for b in pipeline.make_dataset(
         "moving_shapes/single_32", "test", 3, data_dir=data_dir, shuffle=False)]
-    assert sizes == [3, 1]
+    n = TINY_SPLITS["test"]
+    assert sizes == [3] * (n // 3) + [n % 3]
 
 
 def test_deterministic_order_for_a_seed(data_dir):
