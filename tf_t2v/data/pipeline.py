@@ -8,10 +8,21 @@ from tfds_builders.moving_shapes import spec
 AUGMENTATIONS = ("hflip", "reverse")
 
 
-def _register_builders():
-    # Importing the builder modules registers them with TFDS by name.
+def load_builder(name, data_dir=None):
+    """The TFDS builder of a built dataset; a clear error naming the build command if it is not.
+
+    Importing the project's builder modules registers them with TFDS by name.
+    """
     import tfds_builders.captioned_videos  # noqa: F401
     import tfds_builders.moving_shapes  # noqa: F401
+
+    builder = tfds.builder(name, data_dir=data_dir)
+    if not tf.io.gfile.exists(builder.data_dir) or not builder.info.splits:
+        raise FileNotFoundError(
+            f"Dataset {name!r} is not built in {data_dir!r}: build it first with "
+            f"`tf-t2v data build {name.split('/')[0]} --data-dir {data_dir}`."
+        )
+    return builder
 
 
 def swap_words(captions, table):
@@ -61,14 +72,6 @@ def reverse_time(example):
         )[..., None]
         out["start"] = example["start"] + step
     return out
-
-
-def _check_built(builder, name, data_dir):
-    if not tf.io.gfile.exists(builder.data_dir) or not builder.info.splits:
-        raise FileNotFoundError(
-            f"Dataset {name!r} is not built in {data_dir!r}: build it first with "
-            f"`tf-t2v data build {name.split('/')[0]} --data-dir {data_dir}`."
-        )
 
 
 def _to_float(example):
@@ -124,9 +127,7 @@ def make_dataset(
     unknown = set(augment) - set(AUGMENTATIONS)
     if unknown:
         raise ValueError(f"Unknown augmentation {sorted(unknown)}; accepted: {list(AUGMENTATIONS)}.")
-    _register_builders()
-    builder = tfds.builder(name, data_dir=data_dir)
-    _check_built(builder, name, data_dir)
+    builder = load_builder(name, data_dir)
     read_config = tfds.ReadConfig(
         shuffle_seed=seed, interleave_cycle_length=4 if shuffle else 1,
         enable_ordering_guard=False
@@ -168,9 +169,7 @@ def _augment(example, bits, fns):
 
 def load_examples(name, split, num, data_dir=None):
     """The first `num` examples of a split as numpy dicts (uint8 video, str caption)."""
-    _register_builders()
-    builder = tfds.builder(name, data_dir=data_dir)
-    _check_built(builder, name, data_dir)
+    builder = load_builder(name, data_dir)
     ds = builder.as_dataset(split=split, shuffle_files=False).take(num)
     examples = []
     for ex in tfds.as_numpy(ds):

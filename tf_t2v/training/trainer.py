@@ -31,6 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf_t2v.data import make_dataset
+from tf_t2v.data.pipeline import load_builder
 from tf_t2v.text import build_vocabulary, load_vocabulary, save_vocabulary
 from tf_t2v.training import config as config_lib
 from tf_t2v.training import strategy as strategy_lib
@@ -55,22 +56,11 @@ MODEL_INPUTS = ("caption", "video", "start")
 _FIXED_KEYS = ("model", "data.name", "data.num_frames", "data.resolution")
 
 
-def _register_builders():
-    import tfds_builders.captioned_videos  # noqa: F401
-    import tfds_builders.moving_shapes  # noqa: F401
-
-
 def read_captions(name, split, data_dir=None, limit=None):
     """The captions of a built TFDS split, in file order, without decoding the videos."""
     import tensorflow_datasets as tfds
 
-    _register_builders()
-    builder = tfds.builder(name, data_dir=data_dir)
-    if not tf.io.gfile.exists(builder.data_dir) or not builder.info.splits:
-        raise FileNotFoundError(
-            f"Dataset {name!r} is not built in {data_dir!r}: build it first with "
-            f"`tf-t2v data build {name.split('/')[0]} --data-dir {data_dir}`."
-        )
+    builder = load_builder(name, data_dir)
     ds = builder.as_dataset(split=split, shuffle_files=False,
                             decoders={"video": tfds.decode.SkipDecoding()})
     ds = ds.map(lambda ex: ex["caption"])
