@@ -38,8 +38,9 @@ def load(path):
               model's base path (its highest integer version is loaded): returns a
               `tf_t2v.export.TextToVideoSampler` over the SavedModel's signatures, which needs
               only TensorFlow and TF Text;
-            - a `.keras` file of a `TextToVideoGAN` (e.g. a training run's model.keras): returns
-              the `tf_t2v.models.TextToVideoGAN`, its `generate` running the functions an export
+            - a `.keras` file of a `TextToVideoGAN` (e.g. a training run's model.keras), loaded
+              with Keras' safe_mode on (no Python code in the file runs): returns the
+              `tf_t2v.models.TextToVideoGAN`, its `generate` running the functions an export
               of it would serve (`TextToVideoSampler.from_keras_model`), so its clips are those
               of the SavedModel and TF Serving, bit for bit.
         Both give `.generate(prompts, seed=None, truncation=1.0)` -> uint8 (B, T, H, W, 3),
@@ -47,7 +48,8 @@ def load(path):
 
     Raises:
         FileNotFoundError: nothing exists at `path`.
-        ValueError: `path` is neither a SavedModel folder nor a `.keras` file.
+        ValueError: `path` is neither a SavedModel folder nor a `.keras` file, or it is one but
+            cannot be read as a tf_t2v text-to-video model (the message says why).
 
     Example:
     ```python
@@ -71,15 +73,35 @@ def load(path):
 
         return TextToVideoSampler.from_saved_model(version_dir)
     if path.endswith(".keras"):
-        import keras
-
-        from tf_t2v.export.text_to_video_sampler import TextToVideoSampler
-        from tf_t2v.models import TextToVideoGAN  # also registers the classes the file names
-
-        model = keras.saving.load_model(path)
-        if not isinstance(model, TextToVideoGAN):
-            raise ValueError(f"{path!r} holds a {type(model).__name__}, not a tf_t2v TextToVideoGAN.")
-        # Keras tracks attribute assignments; a bound method is plain Python state here.
-        object.__setattr__(model, "generate", TextToVideoSampler.from_keras_model(model).generate)
-        return model
+        return _load_keras(path)
     raise ValueError(f"Cannot load {path!r}: it is a file but not a .keras file; give {accepted}.")
+
+
+def _load_keras(path):
+    """The `TextToVideoGAN` of a `.keras` file, loaded with safe_mode on; ValueError if it is not one."""
+    import zipfile
+
+    import keras
+
+    from tf_t2v.export.text_to_video_sampler import TextToVideoSampler
+    from tf_t2v.models import TextToVideoGAN  # also registers the classes the file names
+
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{path!r} is not a Keras model file: a .keras file is the zip archive that "
+            "`model.save` writes (a training run's model.keras or checkpoints/ckpt-*.keras)."
+        )
+    with zipfile.ZipFile(path) as archive:
+        missing = [name for name in ("config.json", "model.weights.h5") if name not in archive.namelist()]
+    if missing:
+        raise ValueError(f"{path!r} is a zip archive but not a Keras model file: it lacks {missing}.")
+    try:
+        model = keras.saving.load_model(path, safe_mode=True)
+    except Exception as e:  # Keras raises many kinds; the cause stays chained.
+        reason = " ".join(str(e).split())
+        raise ValueError(f"Cannot load {path!r} as a tf_t2v model (safe mode on): {reason}") from e
+    if not isinstance(model, TextToVideoGAN):
+        raise ValueError(f"{path!r} holds a {type(model).__name__}, not a tf_t2v TextToVideoGAN.")
+    # Keras tracks attribute assignments; a bound method is plain Python state here.
+    object.__setattr__(model, "generate", TextToVideoSampler.from_keras_model(model).generate)
+    return model

@@ -118,9 +118,68 @@ def test_the_shipped_model_is_the_default(tmp_path):
     ([PROMPT, "-o", "x.mp4", "--truncation", "-1"], "--truncation must be a finite number >= 0"),
     (["--storyboard", "a. b.", "-o", "x.mp4", "--num-videos", "2"], "a storyboard makes one video"),
     ([PROMPT, "-o", "x.mp4", "--model", "no/such/model"], "No model at 'no/such/model'"),
+    (["", "-o", "x.mp4"], "The prompt is empty or blank"),
+    ([PROMPT, "-o", "x.mp4", "--num-videos", "0"], "--num-videos must be >= 1; got 0"),
+    ([PROMPT, "-o", "x.mp4", "--seed", str(2**63 - 1), "--num-videos", "2"],
+     "seed must be an integer from -2**63 to 2**63 - 2, so that the 2 seeds seed..seed+1 fit in int64"),
+    ([PROMPT, "-o", "x.mp4", "--seed", str(2**63)], "seed must be an integer from -2**63 to 2**63 - 1 (int64)"),
+    ([PROMPT, "-o", "x.mp4", "--seed", str(-(2**63) - 1)], "seed must be an integer from -2**63"),
+    ([PROMPT, "-o", "blocker/x.mp4"], "Cannot write 'blocker/x.mp4': "),
+    ([PROMPT, "-o", "blocker/deeper/x.mp4"], "is a file, not a folder"),
+    ([PROMPT, "-o", "folder.mp4"], "Cannot write 'folder.mp4': it is a folder"),
+    ([PROMPT, "-o", "x.mp4", "--model", "notes.keras"], "'notes.keras' is not a Keras model file"),
+    ([PROMPT, "-o", "x.mp4", "--model", "."], "is a folder without saved_model.pb"),
 ])
-def test_bad_requests_are_one_clear_line(tmp_path, capsys, args, message):
+def test_bad_requests_are_one_clear_line(tmp_path, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    (tmp_path / "folder.mp4").mkdir()
+    (tmp_path / "notes.keras").write_text("a text file, not a model")
     with mock.patch("tf_t2v.loading.default_model_path", return_value=None):
         assert main(["generate", *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("tf-t2v generate: error: ") and message in err and err.count("\n") == 1
+    assert sorted(os.listdir(tmp_path)) == ["blocker", "folder.mp4", "notes.keras"]  # nothing written
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs a read-only /proc")
+def test_an_output_folder_that_takes_no_files_is_one_clear_line(capsys):
+    assert main(["generate", PROMPT, "-o", "/proc/clip.mp4", "--model", "unused"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tf-t2v generate: error: Cannot write '/proc/clip.mp4': no new file can be made in '/proc'")
+
+
+@pytest.mark.parametrize("args", [["--seed", "abc"], ["--num-videos", "two"], ["--fps", "fast"]])
+def test_values_of_the_wrong_type_are_argparse_errors(args, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["generate", PROMPT, "-o", "x.mp4", *args])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"tf-t2v generate: error: argument {args[0]}: invalid" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("prompt, same_as", [
+    (PROMPT + " left" * 2000, PROMPT),                          # 10,000 characters: truncated
+    ("red \udcff circle", b"red \xff circle"),                   # undecodable bytes, as argv holds them
+    ("\U0001f993 \u7ea2 \u043a\u0440\u0443\u0433", "zebra giraffe okapi"),  # emoji, Han, Cyrillic: unknown words
+], ids=["10000_characters", "invalid_utf8", "emoji_and_other_scripts"])
+def test_unusual_prompts_give_the_python_apis_clip(prompt, same_as, tmp_path):
+    out = str(tmp_path / "clip.npy")
+    assert main(["generate", prompt, "-o", out, "--seed", "-9", "--model", tiny_text_to_video.artifacts().export_dir]) == 0
+    np.testing.assert_array_equal(np.load(out), keras_clips([same_as], seed=-9))
+
+
+def test_seeds_at_the_int64_limits_and_more_clips_than_the_cap(tmp_path, capsys):
+    model = tiny_text_to_video.artifacts().export_dir
+    count = tiny_text_to_video.MAX_BATCH_SIZE + 2
+    out = str(tmp_path / "many.npy")
+    first = 2**63 - count
+    assert main(["generate", PROMPT, "-o", out, "--seed", str(first), "--num-videos", str(count),
+                 "--batch-size", "64", "--model", model]) == 0
+    assert f"seeds {first}..{2**63 - 1}" in capsys.readouterr().out
+    clips = np.load(out)
+    assert clips.shape == (count, 4, 16, 16, 3)
+    np.testing.assert_array_equal(clips[-1:], keras_clips([PROMPT], seed=2**63 - 1))
+    out = str(tmp_path / "lowest.npy")
+    assert main(["generate", PROMPT, "-o", out, "--seed", str(-(2**63)), "--model", model]) == 0
+    np.testing.assert_array_equal(np.load(out), keras_clips([PROMPT], seed=-(2**63)))

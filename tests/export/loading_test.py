@@ -65,6 +65,41 @@ def test_load_explains_what_it_accepts(tmp_path):
         tf_t2v.load(str(tmp_path / "clip.mp4"))
 
 
+def test_files_that_are_not_models_give_a_clear_error(tmp_path):
+    import zipfile
+
+    import keras
+
+    (tmp_path / "notes.keras").write_text("this is a text file\n")
+    with pytest.raises(ValueError, match="'.*notes.keras' is not a Keras model file: a .keras file is the zip archive"):
+        tf_t2v.load(str(tmp_path / "notes.keras"))
+    data = open(artifacts().keras_path, "rb").read()
+    (tmp_path / "cut.keras").write_bytes(data[: len(data) // 2])  # a copy that stopped half way
+    with pytest.raises(ValueError, match="is not a Keras model file"):
+        tf_t2v.load(str(tmp_path / "cut.keras"))
+    with zipfile.ZipFile(tmp_path / "other.keras", "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(ValueError, match=r"a zip archive but not a Keras model file: it lacks \['config.json'"):
+        tf_t2v.load(str(tmp_path / "other.keras"))
+    keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).save(tmp_path / "dense.keras")
+    with pytest.raises(ValueError, match="holds a Sequential, not a tf_t2v TextToVideoGAN"):
+        tf_t2v.load(str(tmp_path / "dense.keras"))
+    (tmp_path / "broken" / "1").mkdir(parents=True)
+    (tmp_path / "broken" / "1" / "saved_model.pb").write_bytes(b"not a protocol buffer")
+    with pytest.raises(ValueError, match="holds a saved_model.pb that cannot be loaded"):
+        tf_t2v.load(str(tmp_path / "broken"))
+
+
+def test_keras_files_load_with_safe_mode_on(tmp_path):
+    import keras
+
+    path = str(tmp_path / "lambda.keras")
+    keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 2)]).save(path)
+    with pytest.raises(ValueError, match=r"Cannot load .*lambda.keras' as a tf_t2v model \(safe mode on\): "
+                                         r"Requested the deserialization of a `Lambda` layer"):
+        tf_t2v.load(path)
+
+
 def test_default_model_path_is_the_highest_shipped_version_or_none():
     path = default_model_path()
     assert path is None or os.path.isfile(os.path.join(path, "saved_model.pb"))
@@ -77,3 +112,24 @@ def test_import_tf_t2v_stays_light():
     code = "import sys, tf_t2v; print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_nothing_in_the_package_unpickles_or_turns_safe_mode_off():
+    import re
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(tf_t2v.__file__)))
+    unsafe = re.compile(
+        r"^\s*(import|from)\s+(pickle|cPickle|_pickle|dill|cloudpickle|joblib|shelve|marshal)\b"
+        r"|allow_pickle\s*=\s*True|safe_mode\s*=\s*False|enable_unsafe_deserialization",
+        re.MULTILINE,
+    )
+    found, scanned = [], 0
+    for package in ("tf_t2v", "tfds_builders"):
+        for folder, _, files in os.walk(os.path.join(root, package)):
+            for name in files:
+                if name.endswith(".py"):
+                    path = os.path.join(folder, name)
+                    scanned += 1
+                    with open(path, encoding="utf-8") as f:
+                        found += [f"{os.path.relpath(path, root)}: {m.group(0).strip()}" for m in unsafe.finditer(f.read())]
+    assert scanned > 50 and found == []

@@ -14,6 +14,7 @@ gives the same clip, whichever model file (SavedModel or .keras) and batch it co
 import logging
 import os
 import re
+import tempfile
 
 VIDEO_EXTENSIONS = (".mp4", ".gif", ".webm")
 SHEET_EXTENSION = ".png"
@@ -103,7 +104,8 @@ def add_parser(subparsers):
     parser.add_argument("--model", metavar="PATH",
                         help="SavedModel folder (or its base path) or .keras file "
                              "(default: the shipped saved_models/moving_shapes)")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the first clip (default: random)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the first clip, an int64 (default: random)")
     parser.add_argument("--num-videos", type=int, default=1, metavar="N",
                         help="clips of the prompt, seeds SEED..SEED+N-1 (default: 1)")
     parser.add_argument("--fps", type=float, default=8.0, help="frames per second of videos (default: 8)")
@@ -213,6 +215,30 @@ def _write_storyboard(args, ext, model, sentences, seeds):
     return [args.output]
 
 
+def check_output_folder(path):
+    """ValueError unless output file `path` can be made: its folder is, or can be, a writable folder.
+
+    Checked before the model loads, so a bad `-o` fails at once, not after the clips are made;
+    nothing is created here.
+    """
+    from tf_t2v.data.video_io import is_remote
+
+    if is_remote(path):
+        return
+    if os.path.isdir(path):
+        raise ValueError(f"Cannot write {path!r}: it is a folder; give a file name such as {os.path.join(path, 'clip.mp4')!r}.")
+    existing = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(existing):  # the nearest folder that exists: the rest is created later
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise ValueError(f"Cannot write {path!r}: {existing!r} is a file, not a folder.")
+    try:
+        with tempfile.TemporaryFile(dir=existing):  # permissions, read-only file systems
+            pass
+    except OSError as e:
+        raise ValueError(f"Cannot write {path!r}: no new file can be made in {existing!r} ({e.strerror}).") from None
+
+
 def run(args):
     ext = _check_args(args)
     if args.storyboard is not None:
@@ -222,16 +248,18 @@ def run(args):
     else:
         prompts = [args.prompt] * args.num_videos
 
+    check_output_folder(args.output)
+
     import numpy as np
 
     from tf_t2v.export.text_to_video_sampler import seeds_for
     from tf_t2v.loading import load
 
+    seed = args.seed if args.seed is not None else int(np.random.default_rng().integers(0, 2**31))
+    seeds = seeds_for(seed, len(prompts))  # int64 seeds: checked before the model loads
     model_path = resolve_model_path(args.model)
     model = load(model_path)
     logging.info("model: %s", model_path)
-    seed = args.seed if args.seed is not None else int(np.random.default_rng().integers(0, 2**31))
-    seeds = seeds_for(seed, len(prompts))
     if args.storyboard is not None:
         written = _write_storyboard(args, ext, model, prompts, seeds)
     else:

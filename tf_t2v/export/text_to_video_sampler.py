@@ -22,15 +22,27 @@ from tf_t2v.export.serving_endpoints import (
 METADATA_FILE = os.path.join("assets.extra", "tf_t2v.json")
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _is_integer(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 def seeds_for(seed, count):
     """One int64 seed per clip, as `TextToVideoGAN.generate` picks them.
 
     Args:
-        seed: int, sequence of `count` ints, or None (a random base seed).
+        seed: int, sequence of `count` ints, or None (a random base seed). Every seed must fit
+            in int64; one int gives the seeds `seed .. seed + count - 1`, which must all fit.
         count: int. Number of clips.
 
     Returns:
         np.ndarray. int64 (count,): `seed + i` for an int, the given seeds for a sequence.
+
+    Raises:
+        ValueError: a seed that is not an integer, does not fit in int64, or a seed count that
+            differs from `count`.
 
     Example:
         >>> seeds_for(7, 3).tolist()
@@ -38,19 +50,80 @@ def seeds_for(seed, count):
     """
     if seed is None:
         seed = int(np.random.default_rng().integers(0, 2**62))
-    if np.isscalar(seed):
+    if _is_integer(seed):
+        seed = int(seed)
+        if seed < INT64_MIN or seed + max(count, 1) - 1 > INT64_MAX:
+            if count <= 1:
+                raise ValueError(f"seed must be an integer from -2**63 to 2**63 - 1 (int64); got {seed}.")
+            raise ValueError(
+                f"seed must be an integer from -2**63 to 2**63 - {count}, so that the {count} seeds "
+                f"seed..seed+{count - 1} fit in int64; got {seed}."
+            )
         return np.int64(seed) + np.arange(count, dtype=np.int64)
-    seeds = np.asarray(seed, np.int64).reshape(-1)
+    if isinstance(seed, (str, bytes, float, np.floating, bool, np.bool_)) or np.ndim(seed) > 1:
+        raise ValueError(f"seed must be an int, a list of ints (one per prompt) or None; got {seed!r}.")
+    seeds = list(np.asarray(seed).reshape(-1).tolist()) if hasattr(seed, "__array__") else list(seed)
+    for i, value in enumerate(seeds):
+        if not _is_integer(value) or not INT64_MIN <= value <= INT64_MAX:
+            raise ValueError(f"Seeds must be integers from -2**63 to 2**63 - 1; seed {i} is {value!r}.")
     if len(seeds) != count:
         raise ValueError(f"Got {len(seeds)} seeds for {count} prompts; give one per prompt.")
-    return seeds
+    return np.asarray(seeds, np.int64).reshape(-1)
+
+
+def _utf8(text):
+    """`text` as UTF-8 bytes. Lone surrogates (how Python keeps undecodable command-line bytes)
+    give back their bytes or become invalid UTF-8, which the tokenizer replaces with U+FFFD."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
 
 
 def as_prompt_bytes(prompts):
-    """A str, bytes or list of them as a list of UTF-8 bytes."""
+    """A prompt or a 1-D sequence of prompts (str or bytes) as a list of bytes.
+
+    Accepts a str, bytes, or a list, tuple, 1-D NumPy array or tf.Tensor of them. str prompts are
+    encoded as UTF-8; bytes go as they are (invalid UTF-8 is repaired in the graph).
+
+    Raises:
+        ValueError: anything else, naming the first prompt that is not a str or bytes.
+
+    Example:
+        >>> as_prompt_bytes(["a red circle", b"moves up"])
+        [b'a red circle', b'moves up']
+    """
+    accepted = "prompts must be a str, or a list of str (bytes are taken as UTF-8)"
+    if hasattr(prompts, "numpy") and not isinstance(prompts, np.ndarray):  # a tf.Tensor
+        prompts = prompts.numpy()
+    if isinstance(prompts, np.ndarray):
+        if prompts.ndim > 1:
+            raise ValueError(f"{accepted}; got an array of shape {prompts.shape}.")
+        prompts = prompts.reshape(-1).tolist()
     if isinstance(prompts, (str, bytes)):
         prompts = [prompts]
-    return [p.encode("utf-8") if isinstance(p, str) else bytes(p) for p in prompts]
+    if not isinstance(prompts, (list, tuple)):
+        raise ValueError(f"{accepted}; got {type(prompts).__name__} {prompts!r:.80}.")
+    out = []
+    for i, prompt in enumerate(prompts):
+        if isinstance(prompt, str):
+            out.append(_utf8(prompt))
+        elif isinstance(prompt, bytes):
+            out.append(bytes(prompt))
+        else:
+            raise ValueError(f"{accepted}; prompt {i} is {type(prompt).__name__} {prompt!r:.80}.")
+    return out
+
+
+def check_truncation(truncation):
+    """`truncation` as a float; ValueError unless it is a finite number >= 0."""
+    try:
+        value = float(truncation)
+    except (TypeError, ValueError):
+        value = None
+    if isinstance(truncation, (str, bytes, bool)) or value is None or not 0 <= value < float("inf"):
+        raise ValueError(f"truncation must be a finite number >= 0; got {truncation!r}.")
+    return value
 
 
 def _invalid_argument_message(error):
@@ -115,7 +188,11 @@ class TextToVideoSampler:
         path = os.fspath(path)
         if not tf.io.gfile.exists(os.path.join(path, "saved_model.pb")):
             raise FileNotFoundError(f"{path!r} is not a SavedModel folder (no saved_model.pb in it).")
-        loaded = tf.saved_model.load(path)
+        try:
+            loaded = tf.saved_model.load(path)
+        except (OSError, ValueError, tf.errors.OpError) as e:  # a damaged or foreign saved_model.pb
+            reason = " ".join(getattr(e, "message", str(e)).split())
+            raise ValueError(f"{path!r} holds a saved_model.pb that cannot be loaded: {reason}") from e
         missing = [name for name in SIGNATURES if name not in loaded.signatures]
         if missing:
             raise ValueError(f"{path!r} is not a tf_t2v text-to-video SavedModel: it lacks the signatures {missing}.")
@@ -167,9 +244,11 @@ class TextToVideoSampler:
             raise ValueError(_invalid_argument_message(e)) from e
 
     def _batches(self, count, batch_size):
-        batch_size = min(int(batch_size or self.max_batch_size), self.max_batch_size)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1; got {batch_size}.")
+        if batch_size is None:
+            batch_size = self.max_batch_size
+        elif not _is_integer(batch_size) or batch_size < 1:
+            raise ValueError(f"batch_size must be an integer >= 1 or None (the cap, {self.max_batch_size}); got {batch_size!r}.")
+        batch_size = min(int(batch_size), self.max_batch_size)
         return [slice(i, i + batch_size) for i in range(0, count, batch_size)]
 
     def _empty_clips(self):
@@ -190,6 +269,7 @@ class TextToVideoSampler:
         """uint8 clips (B, T, H, W, 3) from embeddings (B, D); seeds as in `generate`."""
         import tensorflow as tf
 
+        truncation = check_truncation(truncation)
         embedding = np.asarray(embedding, np.float32)
         if embedding.ndim != 2 or embedding.shape[1] != self.embedding_dim:
             raise ValueError(f"embedding must have shape (B, {self.embedding_dim}); got {embedding.shape}.")
@@ -210,17 +290,28 @@ class TextToVideoSampler:
     def generate(self, prompts, seed=None, truncation=1.0, batch_size=None):
         """uint8 clips (B, T, H, W, 3) for prompts.
 
+        Prompts longer than the tokenizer's sequence length are truncated to it; invalid UTF-8 is
+        repaired; words, emoji and characters the vocabulary lacks become its unknown-word token
+        (a prompt of n unknown words gives the same clip as any other); an empty list gives
+        (0, T, H, W, 3); more prompts than the exported cap go in several calls.
+
         Args:
-            prompts: str or list of str.
+            prompts: str or list of str (bytes are taken as UTF-8).
             seed: int, list of int (one per prompt) or None (random). Prompt i gets seed
                 `seed + i` when one int is given; the same seed always gives the same clip.
+                Seeds are int64: any integer from -2**63 to 2**63 - 1.
             truncation: float >= 0. Scales the noise; below 1 trades variety for typical clips.
             batch_size: int or None. Prompts per call, at most the exported cap (the default).
+
+        Raises:
+            ValueError: an empty or blank prompt, a prompt that is not a str, a seed that is not
+                an int64 integer, a negative or non-finite truncation; the message says which.
         """
         import tensorflow as tf
 
         prompts = as_prompt_bytes(prompts)
         seeds = seeds_for(seed, len(prompts))
+        truncation = check_truncation(truncation)
         out = []
         for s in self._batches(len(prompts), batch_size):
             if truncation == 1.0:  # one call to serving_default, as a TF Serving client makes it
