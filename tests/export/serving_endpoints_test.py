@@ -98,6 +98,38 @@ def test_over_long_prompts_are_truncated_to_the_sequence_length():
     np.testing.assert_array_equal(long, serve([words], [1]))
 
 
+def test_a_10000_character_prompt_is_truncated():
+    long = PROMPTS[0] + " left" * 2000
+    assert len(long) > 10_000
+    np.testing.assert_array_equal(serve([long, "x" * 10_000], [1, 2]), serve([PROMPTS[0], "zebra"], [1, 2]))
+
+
+def test_invalid_utf8_becomes_one_unknown_symbol():
+    # Each byte that is not UTF-8 becomes U+FFFD, a symbol: a word of its own, unknown.
+    np.testing.assert_array_equal(serve([b"red \xff\xfe circle", b"\xe2\x82", b"red\xffcircle"], [3, 4, 5]),
+                                  serve(["red zebra zebra circle", "zebra", "red zebra circle"], [3, 4, 5]))
+
+
+def test_emoji_other_scripts_and_unknown_words_give_the_unknown_word_clip():
+    prompts = ["zebra giraffe", "\U0001f993 \U0001f992", "\u7ea2\u8272", "\u043a\u0440\u0430\u0441\u043d\u044b\u0439 \u043a\u0440\u0443\u0433"]
+    clips = serve(prompts, [5] * 4)
+    for clip in clips[1:]:
+        np.testing.assert_array_equal(clip, clips[0])
+    assert not np.array_equal(clips[0], serve(["red circle"], [5])[0])
+
+
+@pytest.mark.parametrize("prompt, seed, message", [
+    (tf.constant([5]), tf.constant([1], tf.int64), "input #0.* was expected to be a string tensor but is a int32"),
+    (tf.constant([0.5]), tf.constant([1], tf.int64), "input #0.* was expected to be a string tensor but is a float"),
+    (tf.constant(["red"]), tf.constant([1], tf.int32), "input #1.* was expected to be a int64 tensor but is a int32"),
+    (tf.constant(["red"]), tf.constant(["1"]), "input #1.* was expected to be a int64 tensor but is a string"),
+    (tf.constant("red"), tf.constant([1], tf.int64), "input must be a vector, got shape: \\[\\]"),
+])
+def test_inputs_of_the_wrong_type_or_rank_are_invalid_arguments(prompt, seed, message):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        loaded_signatures().serving_default(prompt=prompt, seed=seed)
+
+
 def test_an_empty_batch_gives_no_clips():
     assert serve(np.zeros([0], object), np.zeros([0], np.int64)).shape == (0, 4, 16, 16, 3)
 
