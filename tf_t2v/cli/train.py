@@ -19,7 +19,7 @@ def add_parser(subparsers):
         "train",
         help="train a model (resumes an interrupted run)",
         description=__doc__.split("\n\n")[0],
-        epilog="Presets: tiny, single_32, single_64. Configuration keys: data.*, model.*, train.*, "
+        epilog="Presets: tiny, single_32, single_64, double_64. Configuration keys: data.*, model.*, train.*, "
         "strategy; see tf_t2v.training.config.",
     )
     parser.add_argument("--preset", required=True, help="named starting configuration, e.g. single_32")

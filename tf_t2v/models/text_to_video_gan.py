@@ -50,6 +50,9 @@ class TextToVideoGAN(keras.Model):
       static background, as moving_shapes has;
     - with attribute labels named in `attribute_classes`: cross-entropy of small heads on the
       generator's conditioning vector, so the text encoder separates the attributes early.
+    With a generator of K > 1 objects, "start" is (B, K, 2) and labels (B, K), in caption
+    order; each object's targets are keyed by its colour (the hue at its start centre in the
+    first frame), so the other objects in the frame do not leak into them.
     An exponential moving average of the text encoder and generator (`ema_text_encoder`,
     `ema_generator`) is what `generate` and export use.
 
@@ -64,8 +67,8 @@ class TextToVideoGAN(keras.Model):
             carry "start").
         layer_weight: float. Weight of the layer supervision (used when batches carry "start").
         attribute_weight: float. Weight of the attribute heads' cross-entropy.
-        attribute_classes: dict name -> int. Attribute labels in the batches (single-object
-            ClassLabels) and their class counts, e.g. {"shape": 4, "color": 7}.
+        attribute_classes: dict name -> int. Attribute labels in the batches (ClassLabels,
+            one per object) and their class counts, e.g. {"shape": 4, "color": 7}.
         foreground_weight: float. Extra weight of pixels that are not background (brighter
             than `foreground_threshold` in the real clip) in the reconstruction loss.
         foreground_threshold: float. Brightness in [-1, 1] above which a pixel is foreground.
@@ -199,9 +202,22 @@ class TextToVideoGAN(keras.Model):
     def _foreground(self, video):
         return ops.cast(ops.max(video, axis=-1) > self.foreground_threshold, "float32")  # (B, T, H, W)
 
-    def centroid_motion(self, video):
-        """First-to-last-frame displacement (B, 2) of the foreground centroid, in [-1, 1] units."""
+    @staticmethod
+    def _hue_match(video, key):
+        """Where pixels of clips (B, ..., 3) in [-1, 1] have the hue `key` (B, 3): float 0/1."""
+        rgb = (ops.cast(video, "float32") + 1.0) * 0.5
+        hue = rgb / ops.maximum(ops.max(rgb, axis=-1, keepdims=True), 1e-3)
+        key = ops.reshape(key, (ops.shape(key)[0],) + (1,) * (len(video.shape) - 2) + (3,))
+        return ops.cast(ops.max(ops.abs(hue - key), axis=-1) < 0.35, "float32")
+
+    def centroid_motion(self, video, key=None):
+        """First-to-last-frame displacement (B, 2) of the foreground centroid, in [-1, 1] units.
+
+        With `key` (B, 3), a hue, only foreground pixels of that hue count.
+        """
         mask = self._foreground(ops.cast(video, "float32"))
+        if key is not None:
+            mask = mask * self._hue_match(video, key)
         count = ops.maximum(ops.sum(mask, axis=(2, 3)), 1.0)  # (B, T)
         height, width = self.frame_size
         xs = ops.arange(width, dtype="float32") + 0.5
@@ -215,24 +231,34 @@ class TextToVideoGAN(keras.Model):
         """Supervision of the generator's layers from a real clip whose object starts at `start`.
 
         Args:
-            cond: (B, cond_dim) generator conditioning.
+            cond: (B * K, cond_dim) generator conditioning.
             video: (B, T, H, W, 3) real clips in [-1, 1].
-            start: (B, 2) object start in [-1, 1] frame coordinates.
+            start: (B * K, 2) object starts in [-1, 1] frame coordinates.
 
         Returns:
             dict of scalar losses: velocity, mask, color, background.
         """
         video = ops.cast(video, "float32")
         height, width = self.frame_size
-        velocity_loss = ops.mean(ops.abs(self.generator.velocity(cond) - self.centroid_motion(video)))
+        k = self.generator.num_objects
+        objects = ops.repeat(video, k, axis=0) if k > 1 else video  # (B * K, T, H, W, 3)
         rgb, alpha = self.generator.sprite(cond)
         rgb, alpha = ops.cast(rgb, "float32"), ops.cast(alpha, "float32")
         # The real first frame in sprite coordinates: the window centred on the start.
-        centres = (start[:, None, :] + 1.0) * ops.array([width / 2.0, height / 2.0])  # (B, 1, 2)
-        ky, kx = shift_kernels(centres, (height, width), self.generator.sprite_size, "float32")
-        frame = video[:, :1] + 1.0  # (B, 1, H, W, 3) in [0, 2]
+        centres = (start[:, None, :] + 1.0) * ops.array([width / 2.0, height / 2.0])  # (B*K, 1, 2)
+        sprite_size = self.generator.sprite_size
+        ky, kx = shift_kernels(centres, (height, width), sprite_size, "float32")
+        frame = objects[:, :1] + 1.0  # (B * K, 1, H, W, 3) in [0, 2]
         crop = ops.einsum("btyi,btyxc->btixc", ky, frame)
-        crop = ops.einsum("btixc,btxj->bijc", crop, kx) - 1.0  # (B, S, S, 3) in [-1, 1]
+        crop = ops.einsum("btixc,btxj->bijc", crop, kx) - 1.0  # (B * K, S, S, 3) in [-1, 1]
+        key = None
+        if k > 1:
+            middle = slice(sprite_size // 2 - 1, sprite_size // 2 + 1)
+            centre = (ops.mean(crop[:, middle, middle], axis=(1, 2)) + 1.0) * 0.5  # (B * K, 3)
+            key = centre / ops.maximum(ops.max(centre, axis=-1, keepdims=True), 1e-3)
+            crop = (crop + 1.0) * self._hue_match(crop, key)[..., None] - 1.0  # others -> black
+        motion = self.centroid_motion(objects, key)
+        velocity_loss = ops.mean(ops.abs(self.generator.velocity(cond) - motion))
         cover = ops.stop_gradient(ops.max(crop, axis=-1, keepdims=True) * 0.5 + 0.5)  # (B, S, S, 1)
         a = ops.clip(alpha, 1e-6, 1.0 - 1e-6)
         mask_loss = -ops.mean(cover * ops.log(a) + (1.0 - cover) * ops.log(1.0 - a))
@@ -280,7 +306,7 @@ class TextToVideoGAN(keras.Model):
                               d_fake=ops.mean(d_fake))
                 g_loss = g_loss + self.adversarial_weight * values["g_adv"]
             if "start" in data:
-                start = self.normalise_start(data["start"])  # (B, 2)
+                start = ops.reshape(self.normalise_start(data["start"]), (-1, 2))  # (B * K, 2)
                 values["prior_loss"] = self.generator.start_prior_loss(cond, start)
                 g_loss = g_loss + values["prior_loss"]
                 if self.reconstruction_weight > 0:
@@ -291,11 +317,12 @@ class TextToVideoGAN(keras.Model):
                     layer = self.layer_losses(cond, video, start)
                     values.update(layer)
                     g_loss = g_loss + self.layer_weight * sum(layer.values())
-            labelled = [name for name in self.attribute_heads if name in data and len(data[name].shape) == 1]
+            labelled = [name for name in self.attribute_heads if name in data]
             if self.attribute_weight > 0 and labelled:
                 values["attribute_loss"] = sum(
                     ops.mean(keras.losses.sparse_categorical_crossentropy(
-                        data[name], ops.cast(self.attribute_heads[name](cond), "float32"), from_logits=True))
+                        ops.reshape(data[name], (-1,)),  # (B * K,) in caption order
+                        ops.cast(self.attribute_heads[name](cond), "float32"), from_logits=True))
                     for name in labelled
                 )
                 g_loss = g_loss + self.attribute_weight * values["attribute_loss"]
@@ -328,7 +355,8 @@ class TextToVideoGAN(keras.Model):
         self.trackers["d_fake"].update_state(ops.mean(d_fake))
         self.trackers["g_adv"].update_state(-ops.mean(d_fake))
         if "start" in data:
-            rec = self.ema_generator.reconstruct(text, self.normalise_start(data["start"]))
+            start = ops.reshape(self.normalise_start(data["start"]), (-1, 2))
+            rec = self.ema_generator.reconstruct(text, start)
             self.trackers["rec_loss"].update_state(self.reconstruction_loss(rec, video))
         return {name: self.trackers[name].result() for name in ("d_real", "d_fake", "g_adv", "rec_loss")}
 

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from tf_t2v.text.attention_pooling import AttentionPooling
 from tf_t2v.text.transformer_encoder_block import TransformerEncoderBlock
 
 
@@ -18,7 +19,9 @@ class TextEncoder(keras.Model):
     Input: int token ids (B, L) with L <= `sequence_length`.
     Output: a dict
         "sequence": (B, L, hidden_dim) per-token features in the compute dtype,
-        "pooled": (B, hidden_dim) masked mean of "sequence", in the compute dtype,
+        "pooled": (B, hidden_dim) masked mean of "sequence", in the compute dtype; with
+            `num_pooled` > 1, (B, num_pooled * hidden_dim) from `AttentionPooling` instead,
+            one vector per object a caption describes,
         "mask": (B, L) bool, True for real tokens.
 
     Args:
@@ -29,6 +32,7 @@ class TextEncoder(keras.Model):
         num_heads: int. Attention heads per block; must divide `hidden_dim`.
         intermediate_dim: int. MLP width inside each block.
         dropout: float. Dropout rate of embeddings, attention and MLP.
+        num_pooled: int. Sentence vectors in "pooled" (1: the masked mean).
         dtype: str or `keras.DTypePolicy`, e.g. `"mixed_bfloat16"`. None uses the global policy.
 
     Example:
@@ -53,6 +57,7 @@ class TextEncoder(keras.Model):
         num_heads=4,
         intermediate_dim=256,
         dropout=0.0,
+        num_pooled=1,
         dtype=None,
         **kwargs,
     ):
@@ -93,6 +98,9 @@ class TextEncoder(keras.Model):
         total = ops.sum(ops.cast(sequence, "float32"), axis=1)  # (B, D)
         count = ops.maximum(ops.sum(ops.cast(weights, "float32"), axis=1), 1.0)  # (B, 1)
         pooled = ops.cast(total / count, x.dtype)  # (B, D)
+        if num_pooled > 1:
+            self.attention_pooling = AttentionPooling(num_pooled, dtype=dtype, name="attention_pooling")
+            pooled = self.attention_pooling(sequence, mask)  # (B, num_pooled * D)
         super().__init__(
             inputs=token_ids,
             outputs={"sequence": sequence, "pooled": pooled, "mask": mask},
@@ -109,6 +117,7 @@ class TextEncoder(keras.Model):
         self.num_heads = int(num_heads)
         self.intermediate_dim = int(intermediate_dim)
         self.dropout = float(dropout)
+        self.num_pooled = int(num_pooled)
 
     def get_config(self):
         # Not chained to super(): a functional model's config is a layer graph, not our arguments.
@@ -123,6 +132,7 @@ class TextEncoder(keras.Model):
             "num_heads": self.num_heads,
             "intermediate_dim": self.intermediate_dim,
             "dropout": self.dropout,
+            "num_pooled": self.num_pooled,
         }
 
     @classmethod

@@ -127,6 +127,7 @@ class GeneratorConfig:
         noise_to_content: bool. Feed the noise to appearance too.
         cond_dim: int. Width of the conditioning MLP.
         color: str. "flat" (one sprite colour from the text) or "free" (colour per pixel).
+        num_objects: int. Objects per clip; the text encoder then pools one vector per object.
     """
 
     num_frames: int = 16
@@ -140,6 +141,7 @@ class GeneratorConfig:
     noise_to_content: bool = False
     cond_dim: int = 256
     color: str = "flat"
+    num_objects: int = 1
 
 
 @dataclasses.dataclass
@@ -349,6 +351,20 @@ def _single_64():
         train=TrainConfig(steps=1500, steps_per_epoch=250, eval_every_steps=250, g_learning_rate=1e-3,
                           betas=[0.9, 0.999], ema_decay=0.995),
     )
+
+
+@register_preset("double_64")
+def _double_64():
+    # Two objects per clip: the single_64 recipe with one text vector, sprite and path per object.
+    cfg = _single_64()
+    cfg.data.name = "moving_shapes/double_64"
+    cfg.model.generator.num_objects = 2
+    cfg.train.steps = 2000
+    cfg.train.preview_prompts = [
+        "a large red circle moves slowly to the right and a small blue square moves quickly up",
+        "a small green triangle moves slowly down while a large yellow diamond moves quickly left",
+    ]
+    return cfg
 
 
 def get_preset(name):

@@ -4,6 +4,7 @@ import csv
 import io
 import logging
 import os
+import time
 
 import keras
 import numpy as np
@@ -14,7 +15,8 @@ from tf_t2v.eval.shape_measurer import ATTRIBUTE_NAMES
 from tf_t2v.training.atomic_checkpoint import write_text_atomically
 from tf_t2v.training.video_tensor_board import global_step, write_scalar
 
-COLUMNS = ("step", "epoch") + ATTRIBUTE_NAMES + ("all", "found")
+# "minutes": wall-clock minutes of training so far (over all runs of a resumed folder).
+COLUMNS = ("step", "epoch", "minutes") + ATTRIBUTE_NAMES + ("all", "found")
 
 
 class ShapeEvaluation(keras.callbacks.Callback):
@@ -107,6 +109,8 @@ class ShapeEvaluation(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self._rows = None
+        self._started = time.time()
+        self._minutes_before = 0.0  # of the runs before a resume
         if self.log_dir:
             self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "eval"))
 
@@ -114,13 +118,16 @@ class ShapeEvaluation(keras.callbacks.Callback):
         self._epoch = epoch
         if self._rows is None:  # first epoch of this run, maybe a resumed one
             self._rows = self._read_csv(up_to_step=epoch * self.params["steps"])
+            if self._rows and self._rows[-1].get("minutes"):
+                self._minutes_before = float(self._rows[-1]["minutes"])
 
     def on_train_batch_end(self, batch, logs=None):
         step = global_step(self._epoch, batch, self.params["steps"])
         if step % self.every_steps:
             return
         result = self.evaluate()
-        row = {"step": step, "epoch": self._epoch + 1, **result}
+        minutes = self._minutes_before + (time.time() - self._started) / 60.0
+        row = {"step": step, "epoch": self._epoch + 1, "minutes": round(minutes, 3), **result}
         self.history.append(row)
         self._latest = {f"eval_{k}": v for k, v in result.items()}
         if logs is not None:

@@ -4,7 +4,8 @@ The run folder (any tf.io.gfile path) holds:
 
     config.yaml        the resolved configuration
     vocabulary.txt     the words of the training captions (built once, reused on resume)
-    backup/            keras.callbacks.BackupAndRestore state: a killed run resumes here
+    backup/            AtomicBackupAndRestore state (weights and optimizers after the last
+                       finished epoch): a killed run resumes here
     checkpoints/       ckpt-<epoch>.keras (the last few) and `latest`
     previews/          epoch-<epoch>.png contact sheets of the fixed prompts
     tensorboard/       train/ (losses, preview clips) and eval/ (attribute accuracies)
@@ -22,7 +23,6 @@ clips = model.generate(["a red circle moves left"], seed=0)  # (1, T, H, W, 3) u
 """
 
 import dataclasses
-import json
 import logging
 import os
 
@@ -35,6 +35,7 @@ from tf_t2v.data.pipeline import load_builder
 from tf_t2v.text import build_vocabulary, load_vocabulary, save_vocabulary
 from tf_t2v.training import config as config_lib
 from tf_t2v.training import strategy as strategy_lib
+from tf_t2v.training.atomic_backup_and_restore import AtomicBackupAndRestore
 from tf_t2v.training.atomic_checkpoint import AtomicCheckpoint, save_model_atomically, write_text_atomically
 from tf_t2v.training.contact_sheet_preview import ContactSheetPreview
 from tf_t2v.training.shape_evaluation import ShapeEvaluation
@@ -139,7 +140,7 @@ def build_gan(vocabulary, cfg):
     m = cfg.model
     tokenizer = TextTokenizer(vocabulary, **dataclasses.asdict(m.tokenizer))
     text_encoder = TextEncoder(tokenizer.vocabulary_size, m.tokenizer.sequence_length,
-                               **dataclasses.asdict(m.text_encoder))
+                               num_pooled=m.generator.num_objects, **dataclasses.asdict(m.text_encoder))
     generator = VideoGenerator(**dataclasses.asdict(m.generator))
     discriminator = VideoDiscriminator(**dataclasses.asdict(m.discriminator))
     losses = {k: v for k, v in dataclasses.asdict(m).items()
@@ -166,7 +167,7 @@ def build_model(cfg, vocabulary, strategy, model_fn=None):
             raise ValueError(f"{type(model).__name__}.compile must build both optimizers (under the strategy scope).")
         unused = getattr(model, "optimizer", None)  # Keras' default from compile(); a GAN ignores it
         if unused is not None and unused not in (g_optimizer, d_optimizer) and not unused.built:
-            unused.build([])  # else BackupAndRestore builds it over every weight on resume
+            unused.build([])  # else the backup's restore builds it over every weight on resume
     return model
 
 
@@ -213,19 +214,15 @@ def _write(path, text):
 
 
 def _backup_dir(run_dir, strategy):
-    # BackupAndRestore has no notion of workers: each worker keeps its own copy.
+    # The backup has no notion of workers: each worker keeps its own copy.
     task_type, task_id = strategy_lib.task(strategy)
     folder = os.path.join(run_dir, BACKUP)
     return folder if task_type is None else os.path.join(folder, f"{task_type}-{task_id}")
 
 
 def backed_up_epoch(backup_dir):
-    """Epochs finished according to a BackupAndRestore folder (0 if none)."""
-    path = os.path.join(backup_dir, "training_metadata.json")
-    if not tf.io.gfile.exists(path):
-        return 0
-    with tf.io.gfile.GFile(path, "r") as f:
-        return int(json.loads(f.read())["epoch"])
+    """Epochs finished according to the run's backup folder (0 if none)."""
+    return AtomicBackupAndRestore.finished_epochs(backup_dir)
 
 
 def vocabulary_for(cfg, run_dir, write=True):
@@ -247,8 +244,7 @@ def make_callbacks(cfg, run_dir, strategy, eval_captions):
     """The run's callbacks; only the chief writes shared files."""
     train = cfg.train
     callbacks = [
-        keras.callbacks.BackupAndRestore(_backup_dir(run_dir, strategy), delete_checkpoint=False,
-                                         double_checkpoint=True),
+        AtomicBackupAndRestore(_backup_dir(run_dir, strategy)),
         TerminateOnNaN(),
     ]
     if not strategy_lib.is_chief(strategy):

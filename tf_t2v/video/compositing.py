@@ -34,12 +34,14 @@ def composite(sprite, centres, background):
     Args:
         sprite: (B, S, S, 4) tensor. Premultiplied RGB and alpha in [0, 1].
         centres: (B, T, 2) tensor. Sprite centre per frame, in pixels.
-        background: (B, H, W, 3) tensor.
+        background: (B, H, W, 3) tensor, or (B, T, H, W, 3) clips to draw over.
 
     Returns:
         (B, T, H, W, 3) clips: `rgb + (1 - alpha) * background`.
     """
-    height, width = background.shape[1], background.shape[2]
+    if len(background.shape) == 4:
+        background = background[:, None]  # (B, 1, H, W, 3)
+    height, width = background.shape[2], background.shape[3]
     ky, kx = shift_kernels(centres, (height, width), sprite.shape[1], sprite.dtype)
     layer = ops.einsum("btyi,bijc,btxj->btyxc", ky, sprite, kx)  # (B, T, H, W, 4)
-    return layer[..., :3] + (1.0 - layer[..., 3:]) * background[:, None]
+    return layer[..., :3] + (1.0 - layer[..., 3:]) * background

@@ -38,6 +38,11 @@ class VideoGenerator(keras.layers.Layer):
     The costly convolutions run once per clip, not once per frame, which keeps a training step
     cheap on a CPU.
 
+    With `num_objects` K > 1 the text embedding holds one vector per object (B, K * D), e.g. a
+    `TextEncoder` with `num_pooled=K`; each object gets its own conditioning, sprite, start
+    (from noise dims 2k, 2k + 1) and path, and later objects are drawn over earlier ones. The
+    per-object methods (`condition` and the heads) then work on B * K rows, object-minor.
+
     `reconstruct(text, start)` renders with a known start (teacher forcing for training);
     `start_prior_loss(text, start)` teaches the box the noise samples from.
 
@@ -54,6 +59,7 @@ class VideoGenerator(keras.layers.Layer):
         cond_dim: int. Width of the conditioning MLP.
         color: str. "flat": the sprite has one colour, predicted from the text (the
             conv-transpose stack draws its shape, as alpha); "free": colour per pixel.
+        num_objects: int. Objects K per clip.
 
     Example:
     ```python
@@ -75,6 +81,7 @@ class VideoGenerator(keras.layers.Layer):
         noise_to_content=False,
         cond_dim=256,
         color="flat",
+        num_objects=1,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -90,8 +97,11 @@ class VideoGenerator(keras.layers.Layer):
             raise ValueError(f"motion must be one of {MOTIONS}; got {motion!r}.")
         if color not in COLORS:
             raise ValueError(f"color must be one of {COLORS}; got {color!r}.")
-        if noise_dim < 2:
-            raise ValueError(f"noise_dim must be at least 2 (the start position); got {noise_dim}.")
+        if noise_dim < 2 * num_objects:
+            raise ValueError(
+                f"noise_dim must be at least 2 per object (the start positions); got {noise_dim} "
+                f"for {num_objects} objects."
+            )
         self.num_frames = num_frames
         self.height = height
         self.width = width
@@ -103,6 +113,7 @@ class VideoGenerator(keras.layers.Layer):
         self.noise_to_content = noise_to_content
         self.cond_dim = cond_dim
         self.color = color
+        self.num_objects = int(num_objects)
         self.base_size = sprite_size // factor
 
         p = self.dtype_policy
@@ -128,7 +139,7 @@ class VideoGenerator(keras.layers.Layer):
 
     def build(self, text_shape, noise_shape=None):
         cond_shape = (None, self.cond_dim)
-        self.cond_mlp[0].build((None, text_shape[-1]))
+        self.cond_mlp[0].build((None, text_shape[-1] // self.num_objects))
         self.cond_mlp[1].build(cond_shape)
         heads = [(self.box_head, self.cond_dim), (self.velocity_head, self.cond_dim)]
         if self.motion == "free":
@@ -156,8 +167,15 @@ class VideoGenerator(keras.layers.Layer):
         return x
 
     def condition(self, text):
-        """The conditioning vector (B, cond_dim) every head reads, from sentence embeddings."""
-        return self._mlp(self.cond_mlp, text)
+        """The conditioning vectors (B * K, cond_dim) every head reads, from text (B, K * D)."""
+        return self._mlp(self.cond_mlp, ops.reshape(text, (-1, ops.shape(text)[-1] // self.num_objects)))
+
+    def object_noise(self, noise):
+        """Per-object noise (B * K, noise_dim): object k's first two dims are noise dims 2k, 2k + 1."""
+        if self.num_objects == 1:
+            return noise
+        rolled = [ops.roll(noise, -2 * k, axis=1) for k in range(self.num_objects)]
+        return ops.reshape(ops.stack(rolled, axis=1), (-1, self.noise_dim))
 
     def start_box(self, cond):
         """Low and high corners (B, 2) each, in [-1, 1] frame units, of the box starts come from.
@@ -208,37 +226,42 @@ class VideoGenerator(keras.layers.Layer):
         return rgb, alpha
 
     def background(self, cond):
-        """The static background (B, H, W, 3) in [-1, 1]."""
+        """The static background (B, H, W, 3) in [-1, 1], from the first object's conditioning."""
+        cond = cond[:: self.num_objects]
         size = self.background_size
         small = ops.reshape(ops.tanh(self.background_head(cond)), (ops.shape(cond)[0], size, size, 3))
         return ops.image.resize(small, (self.height, self.width), interpolation="bilinear")
 
     def render(self, cond, path, noise=None):
-        """Clips (B, T, H, W, 3) with the sprite moved along `path` (B, T, 2) in [-1, 1] units."""
+        """Clips (B, T, H, W, 3) with the sprites moved along `path` (B * K, T, 2) in [-1, 1] units."""
         rgb, alpha = self.sprite(cond, noise)
-        sprite = ops.concatenate([rgb * alpha, alpha], -1)
+        sprite = ops.concatenate([rgb * alpha, alpha], -1)  # (B * K, S, S, 4)
         scale = ops.array([self.width / 2.0, self.height / 2.0])
-        centres = (path + 1.0) * scale  # (B, T, 2) pixels
-        return composite(sprite, centres, ops.cast(self.background(cond), sprite.dtype))
+        centres = (path + 1.0) * scale  # (B * K, T, 2) pixels
+        k = self.num_objects
+        clip = ops.cast(self.background(cond), sprite.dtype)
+        for i in range(k):  # later objects over earlier ones
+            clip = composite(sprite[i::k], centres[i::k], clip)
+        return clip
 
     def call(self, text, noise):
         cond = self.condition(text)
-        noise = ops.cast(noise, cond.dtype)
+        noise = self.object_noise(ops.cast(noise, cond.dtype))
         low, high = self.start_box(cond)
         u = _normal_cdf(ops.cast(noise[:, :2], "float32"))  # uniform in (0, 1)
         start = low + (high - low) * u
         return self.render(cond, self.trajectory(cond, start, noise), noise)
 
     def reconstruct(self, text, start, noise=None):
-        """The clip whose object starts at `start` (B, 2) in [-1, 1] frame coordinates."""
+        """The clip whose objects start at `start` (B * K, 2) in [-1, 1] frame coordinates."""
         cond = self.condition(text)
         if noise is None:
-            noise = ops.zeros((ops.shape(cond)[0], self.noise_dim), cond.dtype)
-        noise = ops.cast(noise, cond.dtype)
+            noise = ops.zeros((ops.shape(cond)[0] // self.num_objects, self.noise_dim), cond.dtype)
+        noise = self.object_noise(ops.cast(noise, cond.dtype))
         return self.render(cond, self.trajectory(cond, ops.cast(start, "float32"), noise), noise)
 
     def start_prior_loss(self, cond, start):
-        """Pinball loss that fits the start box to the quantiles of real starts (B, 2)."""
+        """Pinball loss that fits the start box to the quantiles of real starts (B * K, 2)."""
         low, high = self.start_box(cond)
         start = ops.cast(start, "float32")
         return _pinball(start - low, PRIOR_QUANTILES[0]) + _pinball(start - high, PRIOR_QUANTILES[1])
@@ -260,4 +283,5 @@ class VideoGenerator(keras.layers.Layer):
             "noise_to_content": self.noise_to_content,
             "cond_dim": self.cond_dim,
             "color": self.color,
+            "num_objects": self.num_objects,
         }
