@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -9,14 +10,12 @@ import keras
 import pytest
 
 from tf_t2v.cli.main import main
+from tf_t2v.training import trainer
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("tfds"))
-    assert main(["data", "build", "moving_shapes", "--config", "single_32", "--data-dir", path,
-                 "--sizes", "train=32,validation=8,test=8,test_unseen=8"]) == 0
-    return path
+def data_dir(tiny_data_dir):
+    return tiny_data_dir
 
 
 @pytest.fixture(autouse=True)
@@ -78,22 +77,55 @@ def test_unwritable_run_dir_prints_one_line(data_dir, tmp_path, capsys):
     assert err.startswith("tf-t2v train: error: Cannot create the run folder") and "\n" not in err
 
 
-@pytest.mark.slow  # two training processes: about two minutes on 2 CPU cores
-def test_a_killed_run_resumes_with_the_same_command(data_dir, tmp_path):
-    run_dir = tmp_path / "run"
-    argv = [sys.executable, "-m", "tf_t2v.cli.main", *command(run_dir, data_dir, "--set", "train.steps=6",
-                                                                "--set", "train.eval_every_steps=0")]
-    metadata = run_dir / "backup" / "training_metadata.json"
-    first = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 600
-    while not (metadata.exists() and json.loads(metadata.read_text() or "{}").get("epoch") == 1):
-        assert first.poll() is None and time.time() < deadline, "the first run ended before its first backup"
-        time.sleep(0.2)
-    first.send_signal(signal.SIGKILL)
-    first.wait()
+def optimizer_steps(keras_file, optimizer="g_optimizer"):
+    """The step counter of an optimizer stored in a `.keras` file (its variable 0, `iterations`)."""
+    import io
+    import zipfile
 
-    second = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    import h5py
+
+    with zipfile.ZipFile(keras_file) as archive:
+        with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as weights:
+            return int(weights[optimizer]["vars"]["0"][()])
+
+
+def test_a_killed_run_resumes_from_its_last_backup_with_the_same_command(data_dir, tmp_path):
+    """SIGKILL once the first checkpoint is written; the same command resumes there and finishes."""
+    run_dir = tmp_path / "run"
+    epochs = 3  # of one step each; the critic is off to keep the run short
+    argv = [sys.executable, "-m", "tf_t2v.cli.main", *command(
+        run_dir, data_dir, "--set", f"train.steps={epochs}", "--set", "train.steps_per_epoch=1",
+        "--set", "train.eval_every_steps=0", "--set", f"train.keep_checkpoints={epochs}",
+        "--set", "model.adversarial_weight=0.0")]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    checkpoints = run_dir / "checkpoints"
+    first = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 600
+    while not (checkpoints / "ckpt-0001.keras").exists():  # renamed into place: complete when seen
+        if first.poll() is not None:
+            pytest.fail("the first run ended before its first checkpoint: " + first.stderr.read().decode()[-3000:])
+        assert time.monotonic() < deadline, "no checkpoint after 10 minutes"
+        time.sleep(0.05)
+    first.send_signal(signal.SIGKILL)
+    first.communicate()
+    assert first.returncode == -signal.SIGKILL
+    killed_after = trainer.backed_up_epoch(str(run_dir / "backup"))
+    assert 1 <= killed_after < epochs
+    first_checkpoint = os.stat(checkpoints / "ckpt-0001.keras")
+    assert optimizer_steps(checkpoints / "ckpt-0001.keras") == 1
+
+    second = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
     assert second.returncode == 0, second.stderr[-3000:]
-    assert "Epoch 1/3" not in second.stdout and "Epoch 2/3" in second.stdout
-    assert "Resuming" in second.stderr
-    assert (run_dir / "model.keras").exists()
+    assert f"Resuming {run_dir} after epoch {killed_after} of {epochs}." in second.stderr
+    # Only the epochs the killed run had not finished are trained, each once.
+    started = [int(e) for e in re.findall(rf"^Epoch (\d+)/{epochs}$", second.stdout, re.MULTILINE)]
+    assert started == list(range(killed_after + 1, epochs + 1))
+    assert os.stat(checkpoints / "ckpt-0001.keras").st_mtime_ns == first_checkpoint.st_mtime_ns
+    # The optimizer state continued: each checkpoint's step counter counts every step once.
+    names = sorted(os.listdir(checkpoints))
+    assert names == [f"ckpt-{e:04d}.keras" for e in range(1, epochs + 1)] + ["latest"]
+    assert [optimizer_steps(checkpoints / n) for n in names[:-1]] == list(range(1, epochs + 1))
+    assert optimizer_steps(run_dir / "model.keras") == epochs
+    assert trainer.backed_up_epoch(str(run_dir / "backup")) == epochs
+    leftovers = [os.path.join(folder, n) for folder, _, files in os.walk(run_dir) for n in files if ".tmp" in n]
+    assert leftovers == []

@@ -25,9 +25,7 @@ def test_train_writes_the_run_folder_and_a_model_that_reloads(tiny_data_dir, tmp
     assert sorted(os.listdir(os.path.join(run_dir, "checkpoints"))) == ["ckpt-0001.keras", "ckpt-0002.keras", "latest"]
     assert sorted(os.listdir(os.path.join(run_dir, "previews"))) == ["epoch-0001.png", "epoch-0002.png"]
     assert sorted(os.listdir(os.path.join(run_dir, "tensorboard"))) == ["eval", "train"]
-    assert sorted(os.listdir(os.path.join(run_dir, "backup"))) == [
-        "latest.weights.h5", "latest.weights.h5.bkp", "training_metadata.json", "training_metadata.json.bkp"
-    ]
+    assert sorted(os.listdir(os.path.join(run_dir, "backup"))) == ["epoch-0002.weights.h5", "training_metadata.json"]
     assert trainer.backed_up_epoch(os.path.join(run_dir, "backup")) == 2
     with open(os.path.join(run_dir, "eval.csv")) as f:
         rows = list(csv.DictReader(f))

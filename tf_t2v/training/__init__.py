@@ -1,5 +1,6 @@
 """Training: run configs, callbacks, distribution strategy choice and the training loop."""
 
+from tf_t2v.training.atomic_backup_and_restore import AtomicBackupAndRestore
 from tf_t2v.training.atomic_checkpoint import AtomicCheckpoint
 from tf_t2v.training.config import DataConfig, RunConfig, TrainConfig
 from tf_t2v.training.contact_sheet_preview import ContactSheetPreview
@@ -9,6 +10,7 @@ from tf_t2v.training.trainer import train
 from tf_t2v.training.video_tensor_board import VideoTensorBoard
 
 __all__ = [
+    "AtomicBackupAndRestore",
     "AtomicCheckpoint",
     "ContactSheetPreview",
     "DataConfig",

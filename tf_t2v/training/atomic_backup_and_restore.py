@@ -1,0 +1,130 @@
+"""`AtomicBackupAndRestore`: the training state at every epoch end, restored when training starts again."""
+
+import json
+import logging
+import os
+import re
+
+import keras
+import tensorflow as tf
+
+from tf_t2v.training.atomic_checkpoint import write_text_atomically
+
+METADATA = "training_metadata.json"  # the name keras.callbacks.BackupAndRestore gives it
+KERAS_WEIGHTS = "latest.weights.h5"  # keras.callbacks.BackupAndRestore's weights, still read
+_WEIGHTS = re.compile(r"^epoch-\d+\.weights\.h5$")
+_TEMPORARY = ".tmp-"
+
+
+class AtomicBackupAndRestore(keras.callbacks.Callback):
+    """Backs up the model and optimizer state at every epoch end; the next `fit` resumes from it.
+
+    `keras.callbacks.BackupAndRestore(save_freq="epoch")` with crash-safe files. Keras writes its
+    weights and then its metadata in place, so a kill between or during the two writes leaves a
+    backup that repeats an epoch or cannot be read. Here the weights (model and optimizer
+    variables) are written to `epoch-<N>.weights.h5` under a temporary name and renamed, then
+    `training_metadata.json` (`{"epoch": N, "weights": "epoch-<N>.weights.h5"}`) is replaced by a
+    rename: that rename commits the backup, and the older weights file is removed only after it.
+    Killed at any moment, a run leaves metadata naming complete weights of the same epoch, and
+    resumes after the last finished epoch with its step counters and optimizer moments, never
+    repeating or skipping an epoch. A folder written by `keras.callbacks.BackupAndRestore` is
+    read too.
+
+    Args:
+        backup_dir: str. Folder of the backup; any tf.io.gfile path. Created if missing.
+
+    Example:
+    ```python
+    import keras, numpy as np
+    from tf_t2v.training.atomic_backup_and_restore import AtomicBackupAndRestore
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("adam", "mse")
+    data = np.zeros((4, 2)), np.zeros((4, 1))
+    model.fit(*data, epochs=2, verbose=0, callbacks=[AtomicBackupAndRestore("runs/backup")])
+    # A new process running the same lines with epochs=4 trains epochs 3 and 4 only.
+    AtomicBackupAndRestore.finished_epochs("runs/backup")  # 2
+    ```
+    """
+
+    def __init__(self, backup_dir):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError("backup_dir must name a folder; got an empty path.")
+        self.backup_dir = os.fspath(backup_dir)
+
+    @staticmethod
+    def read(backup_dir):
+        """(finished epochs, path of their weights file or None) of the backup in `backup_dir`."""
+        path = os.path.join(backup_dir, METADATA)
+        if not tf.io.gfile.exists(path):
+            return 0, None
+        with tf.io.gfile.GFile(path, "r") as f:
+            text = f.read()
+        try:
+            metadata = json.loads(text)
+            epoch = int(metadata["epoch"])
+            weights = os.path.join(backup_dir, metadata.get("weights", KERAS_WEIGHTS))
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(
+                f"The backup {path} cannot be read ({type(e).__name__}: {e}); it should hold "
+                f'{{"epoch": N, "weights": FILE}}. Remove {backup_dir} to start the run over.'
+            ) from None
+        if not tf.io.gfile.exists(weights):
+            if epoch:
+                raise ValueError(
+                    f"The backup {path} names {weights}, which does not exist; remove {backup_dir} "
+                    "to start the run over."
+                )
+            weights = None
+        return epoch, weights
+
+    @staticmethod
+    def finished_epochs(backup_dir):
+        """Epochs finished according to the backup in `backup_dir` (0 if there is none)."""
+        return AtomicBackupAndRestore.read(backup_dir)[0]
+
+    def on_train_begin(self, logs=None):
+        tf.io.gfile.makedirs(self.backup_dir)
+        for name in tf.io.gfile.listdir(self.backup_dir):
+            if name.startswith(_TEMPORARY):  # left by a run killed mid-save
+                tf.io.gfile.remove(os.path.join(self.backup_dir, name))
+        epoch, weights = self.read(self.backup_dir)
+        if weights is None:
+            return
+        if not self.model.built:
+            raise ValueError(f"Build {type(self.model).__name__} before fit: its backup cannot be restored into an unbuilt model.")
+        optimizer = getattr(self.model, "optimizer", None)
+        if optimizer is not None and not optimizer.built:
+            optimizer.build(self.model.trainable_variables)
+        try:
+            self.model.load_weights(weights)
+        except Exception as e:  # h5py and Keras raise many kinds; the cause stays chained.
+            raise ValueError(
+                f"Cannot restore the backup {weights} into {type(self.model).__name__} ({e}); was it "
+                f"written by another model? Remove {self.backup_dir} to start the run over."
+            ) from e
+        self.model._initial_epoch = epoch  # fit() starts there, as with keras.callbacks.BackupAndRestore
+        logging.info("Restored the training state after epoch %d from %s.", epoch, weights)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.save(epoch + 1)
+
+    def save(self, epoch):
+        """Backs up the state after `epoch` finished epochs: weights, then the metadata naming them."""
+        name = f"epoch-{epoch:04d}.weights.h5"
+        path = os.path.join(self.backup_dir, name)
+        tmp = os.path.join(self.backup_dir, f"{_TEMPORARY}{os.getpid()}-{name}")  # ends in .weights.h5
+        tf.io.gfile.makedirs(self.backup_dir)
+        try:
+            self.model.save_weights(tmp, overwrite=True)
+            tf.io.gfile.rename(tmp, path, overwrite=True)
+        finally:
+            if tf.io.gfile.exists(tmp):
+                tf.io.gfile.remove(tmp)
+        metadata = json.dumps({"epoch": epoch, "batch": 0, "weights": name})
+        write_text_atomically(os.path.join(self.backup_dir, METADATA), metadata)  # the commit
+        for old in tf.io.gfile.listdir(self.backup_dir):
+            stale = old != name and (_WEIGHTS.match(old) or old.startswith(KERAS_WEIGHTS) or old == METADATA + ".bkp")
+            if stale:
+                tf.io.gfile.remove(os.path.join(self.backup_dir, old))
