@@ -1,7 +1,9 @@
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from unittest import mock
 
 import cv2
@@ -183,3 +185,37 @@ def test_seeds_at_the_int64_limits_and_more_clips_than_the_cap(tmp_path, capsys)
     out = str(tmp_path / "lowest.npy")
     assert main(["generate", PROMPT, "-o", out, "--seed", str(-(2**63)), "--model", model]) == 0
     np.testing.assert_array_equal(np.load(out), keras_clips([PROMPT], seed=-(2**63)))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_interrupted_generation_leaves_only_complete_videos(tmp_path, sig):
+    count = 500  # far more than are written before the signal
+    cmd = [sys.executable, "-m", "tf_t2v.cli.main", "generate", PROMPT, "-o", str(tmp_path / "clip.mp4"),
+           "--num-videos", str(count), "--batch-size", "1", "--seed", "0",
+           "--model", tiny_text_to_video.artifacts().export_dir]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 600
+    while not (tmp_path / "clip_000.mp4").exists():
+        if process.poll() is not None:
+            pytest.fail("generate ended before its first clip: " + process.stderr.read().decode()[-3000:])
+        assert time.monotonic() < deadline, "no clip after 10 minutes"
+        time.sleep(0.02)
+    time.sleep(0.3)  # into the middle of later clips
+    process.send_signal(sig)
+    err = process.communicate(timeout=60)[1].decode()
+    names = sorted(os.listdir(tmp_path))
+    clips = [n for n in names if not n.startswith(".")]
+    assert 1 <= len(clips) < count
+    assert clips == [f"clip_{i:03d}.mp4" for i in range(len(clips))]  # written in order, none missing
+    for name in clips:  # every file under a final name is a whole video
+        assert read_video(str(tmp_path / name)).shape == (4, 16, 16, 3), name
+    if sig == signal.SIGINT:
+        assert process.returncode == 130
+        assert err.strip().endswith("tf-t2v: interrupted") and "Traceback" not in err
+        assert clips == names  # the clip being written was removed
+    else:
+        assert process.returncode == -signal.SIGKILL
+        # At most the clip being written is left, under its hidden temporary name.
+        assert len(names) - len(clips) <= 1
+        assert all(re.fullmatch(r"\.clip_\d{3}\.mp4\.[0-9a-f]+\.tmp", n) for n in names if n not in clips)
