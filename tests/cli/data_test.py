@@ -52,3 +52,40 @@ def test_bad_arguments_give_one_line_errors(data_dir, tmp_path, capsys):
     assert "tf-t2v data build moving_shapes" in capsys.readouterr().err
     assert main(["data", "build", "captioned_videos", "--data-dir", str(tmp_path)]) == 2
     assert "--manual-dir" in capsys.readouterr().err
+
+
+def test_captioned_videos_build_prints_what_it_skipped(tmp_path, capsys):
+    from tfds_builders.captioned_videos.make_dummy_data import moving_square, write_clip
+
+    manual = tmp_path / "manual"
+    write_clip(manual / "videos" / "good.gif", moving_square(4, 9, 15))  # odd, landscape
+    (manual / "videos" / "empty.mp4").write_bytes(b"")
+    (manual / "videos" / "notes.mp4").write_text("not a video\n")
+    (manual / "captions.csv").write_text(
+        'video,caption,split\ngood.gif,"a red square, moving",train\ngood.gif,"a red square, moving",train\n'
+        "empty.mp4,zero bytes,train\nnotes.mp4,a text file,train\ngone.mp4,missing,train\ngood.gif, ,train\n"
+    )
+    data = str(tmp_path / "data")
+    assert main(["data", "build", "captioned_videos", "--manual-dir", str(manual), "--data-dir", data,
+                 "--num-frames", "2", "--size", "8"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()[-2:]  # after TFDS' own progress lines
+    assert out[0].startswith("Built captioned_videos/uniform_2x8x8 in ") and out[0].endswith("{'train': 1}")
+    assert out[1] == (
+        "Skipped 5 row(s) (1 empty_caption, 1 duplicate_row, 1 missing_video, 1 empty_file, 1 not_a_video); "
+        f"each is named in {data}/captioned_videos/uniform_2x8x8/1.0.0/skipped.json."
+    )
+
+
+def test_captioned_videos_of_only_bad_rows_is_one_line_error(tmp_path, capsys):
+    manual = tmp_path / "manual"
+    (manual / "videos").mkdir(parents=True)
+    (manual / "videos" / "empty.mp4").write_bytes(b"")
+    (manual / "captions.jsonl").write_text('{"video": "empty.mp4", "caption": "zero bytes"}\n')
+    assert main(["data", "build", "captioned_videos", "--manual-dir", str(manual),
+                 "--data-dir", str(tmp_path / "data"), "--num-frames", "2", "--size", "8"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("tf-t2v data: error: No usable (video, caption) rows in ") and "\n" not in err
+    assert main(["data", "build", "captioned_videos", "--manual-dir", str(tmp_path / "nowhere"),
+                 "--data-dir", str(tmp_path / "data")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("tf-t2v data: error: --manual-dir ") and err.endswith("is not a folder.")

@@ -82,6 +82,26 @@ def run_build(args):
     builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir))
     sizes = {name: split.num_examples for name, split in builder.info.splits.items()}
     print(f"Built {builder.name}/{builder.builder_config.name} in {builder.data_dir}: {sizes}")
+    if args.name == "captioned_videos":
+        from tfds_builders.captioned_videos.captioned_videos_dataset_builder import SKIPPED_FILE
+
+        if (builder.data_path / SKIPPED_FILE).exists():  # absent when the build was done before
+            print(skipped_summary(builder.load_skipped(), builder.data_dir))
+
+
+def skipped_summary(report, data_dir):
+    """One line: the rows a captioned_videos build skipped, by reason, and where the details are."""
+    import os
+
+    from tfds_builders.captioned_videos.captioned_videos_dataset_builder import REASONS, SKIPPED_FILE
+
+    counts = report.get("skipped_counts", {})
+    if not counts:
+        return "Skipped no rows."
+    order = sorted(counts, key=lambda r: REASONS.index(r) if r in REASONS else len(REASONS))
+    reasons = ", ".join(f"{counts[reason]} {reason}" for reason in order)
+    return (f"Skipped {sum(counts.values())} row(s) ({reasons}); each is named in "
+            f"{os.path.join(data_dir, SKIPPED_FILE)}.")
 
 
 def grid_frames(clips, columns):

@@ -229,3 +229,20 @@ def test_manual_dir_needs_one_captions_file(tmp_path):
     write_clip(tmp_path / "manual" / "videos" / "a.gif", moving_square(4, 8, 8))
     with pytest.raises(ValueError, match="must hold exactly one of captions.csv, captions.jsonl"):
         _build(tmp_path / "data", tmp_path / "manual", config=TINY)
+
+
+def test_jsonl_encodings_and_empty_captions_files(tmp_path):
+    path = tmp_path / "captions.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"video": "a.mp4", "caption": "caf\xc3\xa9"}\n'
+                     + '{"video": "b.mp4", "caption": "cr\u00e8me, \\"quoted\\"\\nand two lines"}\n'.encode("cp1252"))
+    report = cvb.SkipReport()
+    rows = cvb.read_captions(path, report)
+    assert [(r.video, r.caption) for r in rows] == [
+        ("a.mp4", "caf\u00e9"), ("b.mp4", 'cr\u00e8me, "quoted"\nand two lines')]
+    assert report["recoded_lines"] == [2]
+    path.write_bytes(b"")
+    assert cvb.read_captions(path) == []
+    empty_csv = tmp_path / "captions.csv"
+    empty_csv.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"must start with a header naming the columns video and caption .*got \[\]"):
+        cvb.read_captions(empty_csv)
