@@ -38,3 +38,18 @@ def test_export_errors_are_one_clear_line(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == f"tf-t2v export: error: No model file at {str(tmp_path / 'none.keras')!r}."
     assert main(["export", "--model", str(tmp_path), "--out", str(tmp_path / "m" / "1")]) == 2
     assert "must be a .keras file" in capsys.readouterr().err
+
+
+def test_export_refuses_files_that_are_not_models_and_unwritable_outputs(tmp_path, capsys):
+    notes = tmp_path / "notes.keras"
+    notes.write_text("a text file, not a model")
+    assert main(["export", "--model", str(notes), "--out", str(tmp_path / "m" / "1")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"tf-t2v export: error: {str(notes)!r} is not a Keras model file") and err.count("\n") == 1
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder should be")
+    out = str(blocker / "m" / "1")
+    assert main(["export", "--model", tiny_text_to_video.artifacts().keras_path, "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert err == f"tf-t2v export: error: Cannot write {out!r}: {str(blocker)!r} is a file, not a folder.\n"
+    assert sorted(os.listdir(tmp_path)) == ["blocker", "notes.keras"]

@@ -53,11 +53,24 @@ def test_train_writes_a_model_then_continues_where_it_stopped(data_dir, tmp_path
     [
         (["--set", "train.stepz=3"], "Unknown config key 'train.stepz'; accepted keys: ["),
         (["--set", "data.batch_size=two"], "data.batch_size must be of type int; got 'two'"),
-        (["--preset", "huge"], "Unknown preset 'huge'; accepted presets: ['single_32', 'single_64', 'tiny']"),
+        (["--preset", "huge"], "Unknown preset 'huge'; accepted presets: ["),
         (["--config", "/nonexistent/run.yaml"], "Config file '/nonexistent/run.yaml' does not exist."),
+        (["--config", "broken.yaml"], "Config file 'broken.yaml' is not valid YAML: while parsing a flow sequence"),
+        (["--config", "latin1.yaml"], "Config file 'latin1.yaml' is not UTF-8 text (invalid continuation byte at byte 30)."),
+        (["--config", "list.yaml"], "Config file 'list.yaml' must hold a mapping of keys; got list."),
+        (["--config", "unknown.yaml"], "Unknown config key 'train.stepz'; accepted keys: ["),
+        (["--config", "types.yaml"], "data.batch_size must be of type int; got [4]"),
+        (["--set", "train.steps=[1"], "Cannot read the value of override 'train.steps=[1' as YAML"),
+        (["--set", "train.steps"], "Overrides take the form key.subkey=value; got 'train.steps'."),
     ],
 )
-def test_configuration_errors_print_one_line(data_dir, tmp_path, capsys, extra, message):
+def test_configuration_errors_print_one_line(data_dir, tmp_path, monkeypatch, capsys, extra, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "broken.yaml").write_text("train: [1, 2\n")
+    (tmp_path / "latin1.yaml").write_bytes("train:\n  preview_prompts: [caf\u00e9]\n".encode("latin-1"))
+    (tmp_path / "list.yaml").write_text("- 1\n- 2\n")
+    (tmp_path / "unknown.yaml").write_text("train:\n  stepz: 3\n")
+    (tmp_path / "types.yaml").write_text("data:\n  batch_size: [4]\n")
     assert main(command(tmp_path / "run", data_dir, *extra)) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("tf-t2v train: error: ") and message in err and "\n" not in err

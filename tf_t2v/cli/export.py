@@ -41,7 +41,10 @@ def run(args):
         raise ValueError(f"--model must be a .keras file of a trained TextToVideoGAN; got {args.model!r}.")
     if not os.path.isfile(args.model):
         raise FileNotFoundError(f"No model file at {args.model!r}.")
+    from tf_t2v.cli.paths import check_writable
     from tf_t2v.loading import load
+
+    check_writable(args.out)  # before the model loads
 
     model = load(args.model)
     exporter = SavedModelExporter(

@@ -14,7 +14,6 @@ gives the same clip, whichever model file (SavedModel or .keras) and batch it co
 import logging
 import os
 import re
-import tempfile
 
 VIDEO_EXTENSIONS = (".mp4", ".gif", ".webm")
 SHEET_EXTENSION = ".png"
@@ -215,28 +214,13 @@ def _write_storyboard(args, ext, model, sentences, seeds):
     return [args.output]
 
 
-def check_output_folder(path):
-    """ValueError unless output file `path` can be made: its folder is, or can be, a writable folder.
+def check_output_file(path):
+    """ValueError unless output file `path` can be made (checked before the model loads)."""
+    from tf_t2v.cli.paths import check_writable
 
-    Checked before the model loads, so a bad `-o` fails at once, not after the clips are made;
-    nothing is created here.
-    """
-    from tf_t2v.data.video_io import is_remote
-
-    if is_remote(path):
-        return
     if os.path.isdir(path):
         raise ValueError(f"Cannot write {path!r}: it is a folder; give a file name such as {os.path.join(path, 'clip.mp4')!r}.")
-    existing = os.path.dirname(os.path.abspath(path))
-    while not os.path.exists(existing):  # the nearest folder that exists: the rest is created later
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing):
-        raise ValueError(f"Cannot write {path!r}: {existing!r} is a file, not a folder.")
-    try:
-        with tempfile.TemporaryFile(dir=existing):  # permissions, read-only file systems
-            pass
-    except OSError as e:
-        raise ValueError(f"Cannot write {path!r}: no new file can be made in {existing!r} ({e.strerror}).") from None
+    check_writable(os.path.dirname(os.path.abspath(path)), shown=path)
 
 
 def run(args):
@@ -248,7 +232,7 @@ def run(args):
     else:
         prompts = [args.prompt] * args.num_videos
 
-    check_output_folder(args.output)
+    check_output_file(args.output)
 
     import numpy as np
 

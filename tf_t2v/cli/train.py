@@ -40,7 +40,12 @@ def run(args):
     from tf_t2v.training import config as config_lib
     from tf_t2v.training import trainer
 
-    cfg = config_lib.resolve(args.preset, args.config, args.overrides)
+    try:
+        cfg = config_lib.resolve(args.preset, args.config, args.overrides)
+    except UnicodeDecodeError as e:
+        raise ValueError(f"Config file {args.config!r} is not UTF-8 text ({e.reason} at byte {e.start}).") from None
+    except ValueError as e:  # YAML parser messages span lines: one line on the command line
+        raise ValueError(" ".join(str(e).split())) from e
     flags = {}
     if args.data_dir is not None:
         flags["data"] = {"data_dir": args.data_dir}
