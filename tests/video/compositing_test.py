@@ -31,3 +31,14 @@ class CompositingTest(TestCase):
         sprite = np.zeros((2, 4, 4, 4), np.float32)
         out = np.asarray(composite(sprite, np.full((2, 3, 2), 4.0, np.float32), background))
         self.assertAllClose(out, np.repeat(background[:, None], 3, axis=1))
+
+    def test_second_sprite_over_clips_hides_the_first(self):
+        background = np.zeros((1, 8, 8, 3), np.float32)
+        centres = np.array([[[4.0, 4.0], [2.0, 2.0]]], np.float32)
+        first = self._dot_sprite()
+        second = self._dot_sprite()
+        second[0, 4, 4] = [0.0, 0.0, 1.0, 1.0]
+        under = np.asarray(composite(first, centres, background))  # (1, 2, 8, 8, 3)
+        out = np.asarray(composite(second, centres, under))
+        self.assertAllClose(out[0, :, 4, 4], [[0.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+        self.assertAllClose(out[0, 1, 2, 2], [0.0, 0.0, 1.0])

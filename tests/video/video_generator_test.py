@@ -72,3 +72,26 @@ class VideoGeneratorTest(TestCase):
             VideoGenerator(**{**KWARGS, "color": "plaid"})
         with pytest.raises(ValueError, match="noise_dim"):
             VideoGenerator(**{**KWARGS, "noise_dim": 1})
+
+
+class TwoObjectGeneratorTest(TestCase):
+    def test_each_object_has_its_own_text_and_start(self):
+        gen = VideoGenerator(**KWARGS, num_objects=2)
+        rng = np.random.default_rng(1)
+        text = rng.normal(size=(2, 24)).astype("float32")  # two 12-wide object vectors per clip
+        noise = rng.normal(size=(2, 4)).astype("float32")
+        out = np.asarray(gen(text, noise))
+        self.assertEqual(out.shape, (2, 4, 16, 16, 3))
+        self.assertEqual(tuple(gen.condition(text).shape), (4, 32))  # B * K rows
+        other = text.copy()
+        other[:, 12:] += 1.0  # only the second object's vector
+        self.assertFalse(np.allclose(np.asarray(gen(other, noise)), out))
+        # Object k starts from noise dims 2k, 2k + 1.
+        per_object = np.asarray(gen.object_noise(noise)).reshape(2, 2, 4)
+        np.testing.assert_array_equal(per_object[:, 1, :2], noise[:, 2:4])
+        gen(text, noise)
+        self.run_serialization_test(gen)
+
+    def test_noise_must_place_every_object(self):
+        with pytest.raises(ValueError, match="2 per object"):
+            VideoGenerator(**{**KWARGS, "noise_dim": 3}, num_objects=2)

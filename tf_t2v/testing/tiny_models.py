@@ -3,18 +3,20 @@
 VOCABULARY = ["a", "the", "red", "blue", "circle", "square", "moves", "left", "right", "slowly", "quickly"]
 
 
-def tiny_gan(num_frames=4, size=16, seed=0, **gan_kwargs):
-    """A `TextToVideoGAN` with 4-frame 16x16 clips and 8-16 wide layers."""
+def tiny_gan(num_frames=4, size=16, seed=0, num_objects=1, **gan_kwargs):
+    """A `TextToVideoGAN` with 4-frame 16x16 clips and 8-16 wide layers (one object by default)."""
     from tf_t2v.models import TextToVideoGAN
     from tf_t2v.text import TextEncoder, TextTokenizer
     from tf_t2v.video import VideoDiscriminator, VideoGenerator
 
     tokenizer = TextTokenizer(VOCABULARY, sequence_length=8)
     encoder = TextEncoder(
-        tokenizer.vocabulary_size, 8, hidden_dim=16, num_layers=1, num_heads=2, intermediate_dim=32
+        tokenizer.vocabulary_size, 8, hidden_dim=16, num_layers=1, num_heads=2, intermediate_dim=32,
+        num_pooled=num_objects,
     )
     generator = VideoGenerator(
-        num_frames=num_frames, height=size, width=size, noise_dim=4, channels=[16, 8], cond_dim=32
+        num_frames=num_frames, height=size, width=size, noise_dim=4, channels=[16, 8], cond_dim=32,
+        num_objects=num_objects,
     )
     discriminator = VideoDiscriminator(channels=[8, 16])
     return TextToVideoGAN(tokenizer, encoder, generator, discriminator, seed=seed, **gan_kwargs)
