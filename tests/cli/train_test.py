@@ -125,6 +125,7 @@ def test_a_killed_run_resumes_from_its_last_backup_with_the_same_command(data_di
     killed_after = trainer.backed_up_epoch(str(run_dir / "backup"))
     assert 1 <= killed_after < epochs
     first_checkpoint = os.stat(checkpoints / "ckpt-0001.keras")
+    (run_dir / ".tmp-12345-model.keras").write_bytes(b"as a kill mid-save leaves it")
     assert optimizer_steps(checkpoints / "ckpt-0001.keras") == 1
 
     second = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)

@@ -83,6 +83,27 @@ def test_a_failed_export_leaves_no_version_and_no_temporary_folder(tmp_path):
     assert not os.path.exists(tmp_path / "models.config")
 
 
+def test_what_a_killed_export_leaves_is_never_served_or_loaded(tmp_path):
+    """A kill mid-export leaves only a hidden temporary folder beside the served versions."""
+    import shutil
+
+    import numpy as np
+
+    import tf_t2v
+    from tf_t2v.export.serving_config import version_folders
+
+    base = tmp_path / "shapes"
+    shutil.copytree(artifacts().export_dir, base / "1")
+    half = base / ".tmp-2-0a1b2c3d"
+    (half / "variables").mkdir(parents=True)
+    (half / "saved_model.pb").write_bytes(b"half a file")
+    assert version_folders(str(base)) == {1: str(base / "1")}
+    assert resolve_version_dir(str(base)) == str(base / "2")
+    model = tf_t2v.load(str(base))
+    assert model.path == str(base / "1")
+    assert model.generate(["red"], seed=1).dtype == np.uint8
+
+
 def test_bad_arguments_are_rejected():
     with pytest.raises(ValueError, match="exports a tf_t2v.models.TextToVideoGAN"):
         SavedModelExporter(object())

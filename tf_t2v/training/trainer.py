@@ -283,6 +283,9 @@ def train(cfg, run_dir, model_fn=None, verbose="auto"):
     run_dir = os.fspath(run_dir)
     _check_run_folder(cfg, run_dir)
     if chief:
+        for name in tf.io.gfile.listdir(run_dir):
+            if name.startswith(".tmp-"):  # a final model or vocabulary of a run killed mid-write
+                tf.io.gfile.remove(os.path.join(run_dir, name))
         _write(os.path.join(run_dir, CONFIG), config_lib.to_yaml(cfg))
 
     precision = strategy_lib.choose_precision(cfg.train.precision, strategy)
