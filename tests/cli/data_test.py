@@ -52,6 +52,14 @@ def test_bad_arguments_give_one_line_errors(data_dir, tmp_path, capsys):
     assert "tf-t2v data build moving_shapes" in capsys.readouterr().err
     assert main(["data", "build", "captioned_videos", "--data-dir", str(tmp_path)]) == 2
     assert "--manual-dir" in capsys.readouterr().err
+    assert main(["data", "preview", "mnist/3.0.1", "--data-dir", data_dir, "-o", str(tmp_path / "x.png")]) == 2
+    assert capsys.readouterr().err == (
+        "tf-t2v data: error: Unknown dataset 'mnist/3.0.1'; accepted: moving_shapes/CONFIG or "
+        "captioned_videos/CONFIG, e.g. moving_shapes/single_64.\n")
+    assert main(["data", "preview", "moving_shapes/single_16", "--data-dir", data_dir, "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "'moving_shapes/single_16' is not built in" in err and "(presets of moving_shapes: " in err
+    assert err.count("\n") == 1
 
 
 def test_captioned_videos_build_prints_what_it_skipped(tmp_path, capsys):

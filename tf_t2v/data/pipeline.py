@@ -6,6 +6,7 @@ import tensorflow_datasets as tfds
 from tfds_builders.moving_shapes import spec
 
 AUGMENTATIONS = ("hflip", "reverse")
+DATASETS = ("moving_shapes", "captioned_videos")  # the TFDS datasets of tfds_builders
 
 
 def load_builder(name, data_dir=None):
@@ -16,12 +17,21 @@ def load_builder(name, data_dir=None):
     import tfds_builders.captioned_videos  # noqa: F401
     import tfds_builders.moving_shapes  # noqa: F401
 
-    builder = tfds.builder(name, data_dir=data_dir)
-    if not tf.io.gfile.exists(builder.data_dir) or not builder.info.splits:
-        raise FileNotFoundError(
-            f"Dataset {name!r} is not built in {data_dir!r}: build it first with "
-            f"`tf-t2v data build {name.split('/')[0]} --data-dir {data_dir}`."
+    dataset = name.split("/")[0]
+    if dataset not in DATASETS:
+        raise ValueError(
+            f"Unknown dataset {name!r}; accepted: {' or '.join(d + '/CONFIG' for d in DATASETS)}, "
+            "e.g. moving_shapes/single_64."
         )
+    not_built = (f"Dataset {name!r} is not built in {data_dir!r}: build it first with "
+                 f"`tf-t2v data build {dataset} --data-dir {data_dir}`")
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+    except ValueError as e:  # a config that is neither a preset nor built
+        presets = sorted(tfds.builder_cls(dataset).builder_configs)
+        raise FileNotFoundError(f"{not_built} (presets of {dataset}: {', '.join(presets)}).") from e
+    if not tf.io.gfile.exists(builder.data_dir) or not builder.info.splits:
+        raise FileNotFoundError(not_built + ".")
     return builder
 
 
