@@ -1,0 +1,34 @@
+import json
+import os
+
+import pytest
+
+from tf_t2v.cli.main import main
+from tf_t2v.eval.attribute_evaluator import evaluator_path
+from tf_t2v.loading import default_model_path
+
+
+def test_unknown_dataset_is_a_one_line_error(capsys):
+    assert main(["evaluate", "--dataset", "mnist/single_64"]) == 2
+    err = capsys.readouterr().err
+    assert "--dataset must be one of moving_shapes/double_64" in err and "Traceback" not in err
+
+
+def test_unbuilt_dataset_names_the_build_command(tmp_path, capsys):
+    assert main(["evaluate", "--data-dir", str(tmp_path), "--num", "2", "--seeds", "1",
+                 "--out", str(tmp_path / "r")]) == 2
+    assert "tf-t2v data build moving_shapes" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(default_model_path() is None or not os.path.exists(evaluator_path("single_64")),
+                    reason="needs the shipped model and evaluator")
+def test_shipped_model_report(single_64_dir, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["evaluate", "--data-dir", single_64_dir, "--split", "test", "--num", "6",
+                 "--seeds", "2", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "moving_shapes/single_64 test: 6 captions x 2 seeds" in printed
+    report = json.loads((out / "report.json").read_text())
+    assert report["seeds"] == [0, 1] and report["captions"] == 6
+    assert set(report["generated"]) == {"shape", "color", "size", "direction", "speed", "all"}
+    assert (out / "report.md").exists() and (out / "samples.png").stat().st_size > 1000
