@@ -20,8 +20,6 @@ from tf_t2v.export.serving_endpoints import (
 )
 
 METADATA_FILE = os.path.join("assets.extra", "tf_t2v.json")
-
-
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
@@ -62,7 +60,7 @@ def seeds_for(seed, count):
         return np.int64(seed) + np.arange(count, dtype=np.int64)
     if isinstance(seed, (str, bytes, float, np.floating, bool, np.bool_)) or np.ndim(seed) > 1:
         raise ValueError(f"seed must be an int, a list of ints (one per prompt) or None; got {seed!r}.")
-    seeds = list(np.asarray(seed).reshape(-1).tolist()) if hasattr(seed, "__array__") else list(seed)
+    seeds = np.asarray(seed).reshape(-1).tolist() if hasattr(seed, "__array__") else list(seed)
     for i, value in enumerate(seeds):
         if not _is_integer(value) or not INT64_MIN <= value <= INT64_MAX:
             raise ValueError(f"Seeds must be integers from -2**63 to 2**63 - 1; seed {i} is {value!r}.")
