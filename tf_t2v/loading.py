@@ -15,15 +15,15 @@ def _version_dir(path):
     return versions[max(versions)] if versions else None
 
 
-def default_model_path():
-    """The highest version of the shipped `saved_models/moving_shapes/` model, or None.
+def default_model_path(name=DEFAULT_MODEL_NAME):
+    """The highest version of the shipped `saved_models/<name>/` model, or None.
 
     Looked up inside the package and beside it (a source checkout keeps `saved_models/` at the
     repository root).
     """
     package = os.path.dirname(os.path.abspath(__file__))
     for root in (package, os.path.dirname(package)):
-        found = _version_dir(os.path.join(root, "saved_models", DEFAULT_MODEL_NAME))
+        found = _version_dir(os.path.join(root, "saved_models", name))
         if found:
             return found
     return None

@@ -18,7 +18,7 @@ def add_parser(subparsers):
         description=__doc__.split("\n\n")[0],
     )
     parser.add_argument("--model", default=None,
-                        help="SavedModel folder or .keras file (default: the shipped moving_shapes model)")
+                        help="SavedModel folder or .keras file (default: the shipped model for the dataset)")
     parser.add_argument("--dataset", default="moving_shapes/single_64",
                         help="moving_shapes/<config>, e.g. moving_shapes/double_64")
     parser.add_argument("--split", default="test", help="test, test_unseen, validation or train")
@@ -49,9 +49,10 @@ def run(args):
     from tf_t2v.eval.model_evaluation import evaluate_model, write_reports
     from tf_t2v.loading import default_model_path, load
 
-    model_path = args.model or default_model_path()
+    shipped = {"double_64": "moving_shapes_double"}.get(config, "moving_shapes")
+    model_path = args.model or default_model_path(shipped)
     if model_path is None:
-        raise FileNotFoundError("No --model given and no shipped model found; give --model.")
+        raise FileNotFoundError(f"No --model given and no shipped {shipped} model found; give --model.")
     model = load(model_path)
     result = evaluate_model(model, config, args.split, data_dir=args.data_dir, seeds=range(args.seeds),
                             num=args.num)
