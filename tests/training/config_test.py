@@ -132,7 +132,8 @@ def test_model_sections_mirror_the_constructors():
 
     model = config.ModelConfig()
     assert fields(model.tokenizer) == arguments(TextTokenizer, {"vocabulary"})
-    assert fields(model.text_encoder) == arguments(TextEncoder, {"vocabulary_size", "sequence_length"})
+    # num_pooled follows generator.num_objects: one sentence vector per object.
+    assert fields(model.text_encoder) == arguments(TextEncoder, {"vocabulary_size", "sequence_length", "num_pooled"})
     assert fields(model.generator) == arguments(VideoGenerator, ())
     assert fields(model.discriminator) == arguments(VideoDiscriminator, ())
     parts = {"tokenizer", "text_encoder", "generator", "discriminator"}
