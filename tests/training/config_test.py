@@ -143,3 +143,14 @@ def test_model_sections_mirror_the_constructors():
 def test_register_preset_rejects_duplicates():
     with pytest.raises(ValueError, match="already registered"):
         config.register_preset("tiny")(lambda: None)
+
+
+def test_double_64_preset_builds_a_two_object_model():
+    from tf_t2v.training.trainer import build_gan
+
+    cfg = config.resolve("double_64")
+    assert cfg.data.name == "moving_shapes/double_64" and cfg.model.generator.num_objects == 2
+    gan = build_gan(["a", "red", "circle", "and", "blue", "square"], cfg)
+    assert gan.text_encoder.num_pooled == 2 and gan.generator.num_objects == 2
+    clips = gan.generate(["a red circle and a blue square"], seed=0)
+    assert clips.shape == (1, 16, 64, 64, 3)
