@@ -32,3 +32,4 @@ def test_shipped_model_report(single_64_dir, tmp_path, capsys):
     assert report["seeds"] == [0, 1] and report["captions"] == 6
     assert set(report["generated"]) == {"shape", "color", "size", "direction", "speed", "all"}
     assert (out / "report.md").exists() and (out / "samples.png").stat().st_size > 1000
+

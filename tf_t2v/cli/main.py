@@ -49,11 +49,26 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("tf-t2v: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError, OSError) as e:
-        if args.verbose:
+    except Exception as e:  # noqa: BLE001 - only the kinds `_user_error` names are caught
+        message = _user_error(e)
+        if message is None or args.verbose:
             raise
-        print(f"tf-t2v {args.command}: error: {e}", file=sys.stderr)
+        print(f"tf-t2v {args.command}: error: {message}", file=sys.stderr)
         return 2
+
+
+def _user_error(error):
+    """One line for errors a user can act on (bad values, files, ffmpeg, TF runtime), else None.
+
+    Bugs (TypeError, KeyError, ...) keep their traceback.
+    """
+    if isinstance(error, (ValueError, OSError, RuntimeError)):
+        text = str(error)
+    elif "tensorflow" in sys.modules and isinstance(error, sys.modules["tensorflow"].errors.OpError):
+        text = error.message
+    else:
+        return None
+    return " ".join(text.split()) or type(error).__name__
 
 
 if __name__ == "__main__":
