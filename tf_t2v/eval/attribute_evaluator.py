@@ -29,7 +29,16 @@ def evaluator_path(config):
 
 
 def load_evaluator(config):
-    """The shipped, trained `AttributeEvaluator` for a moving_shapes config."""
+    """The shipped, trained evaluator for a moving_shapes config.
+
+    An `AttributeEvaluator`; for double_64 (two objects of different colours), the single_64
+    one applied to each object after splitting the clip by colour (`HueSeparatedEvaluator`).
+    """
+    if config == "double_64" and not os.path.exists(evaluator_path(config)):
+        from tf_t2v.eval.hue_separated_evaluator import HueSeparatedEvaluator
+
+        description = f"single_64-v{EVALUATOR_VERSION} on each object, objects split by colour"
+        return HueSeparatedEvaluator(load_evaluator("single_64"), num_objects=2, description=description)
     path = evaluator_path(config)
     if not os.path.exists(path):
         shipped = sorted(f.split("-v")[0] for f in os.listdir(EVALUATORS_DIR) if f.endswith(".keras"))

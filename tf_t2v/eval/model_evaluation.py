@@ -6,6 +6,7 @@ ceiling. `write_reports` writes the result as JSON, Markdown and a contact sheet
 """
 
 import datetime
+import itertools
 import json
 import logging
 import os
@@ -34,8 +35,18 @@ def _canonical(attrs):
 
 
 def _scores(read, labels):
-    """Accuracy per attribute (over every object), and the share of clips with all right."""
-    right = np.stack([read[a] == labels[..., i] for i, a in enumerate(ATTRIBUTE_NAMES)], -1)  # (N, K, 5)
+    """Accuracy per attribute (over every object), and the share of clips with all right.
+
+    With several objects, the objects read are paired with the caption's objects in the order
+    that gets the most attributes right (a misread shape does not reorder the rest).
+    """
+    predicted = np.stack([read[a] for a in ATTRIBUTE_NAMES], -1)  # (N, K, 5)
+    best, right = -1, None
+    for order in itertools.permutations(range(labels.shape[1])):
+        candidate = predicted[:, list(order)] == labels  # (N, K, 5)
+        count = candidate.sum(axis=(1, 2))
+        right = candidate if right is None else np.where((count > best)[:, None, None], candidate, right)
+        best = np.maximum(best, count)
     scores = {a: float(right[..., i].mean()) for i, a in enumerate(ATTRIBUTE_NAMES)}
     scores["all"] = float(right.all(axis=(1, 2)).mean())
     return scores
@@ -124,7 +135,7 @@ def evaluate_model(model, config="single_64", split="test", data_dir=None, seeds
         "split": split,
         "captions": n,
         "seeds": [int(s) for s in seeds],
-        "evaluator": f"{config}-v{EVALUATOR_VERSION}",
+        "evaluator": getattr(evaluator, "description", f"{config}-v{EVALUATOR_VERSION}"),
         "generated": generated,
         "generated_per_seed": per_seed,
         "real": _scores(real_read, labels),
