@@ -166,3 +166,19 @@ def test_bad_embeddings_and_truncations_are_invalid_arguments(embedding, truncat
         loaded_signatures().generate_from_embedding(
             embedding=tf.constant(embedding), seed=tf.constant([1], tf.int64),
             truncation=tf.constant(truncation, tf.float32))
+
+
+def test_two_object_models_embed_one_vector_per_object():
+    from tf_t2v.export.serving_endpoints import ServingEndpoints
+    from tf_t2v.export.text_to_video_sampler import TextToVideoSampler
+    from tf_t2v.testing.tiny_models import tiny_gan
+
+    gan = tiny_gan(num_objects=2)
+    assert ServingEndpoints(gan).embedding_dim == 2 * gan.text_encoder.hidden_dim
+    sampler = TextToVideoSampler.from_keras_model(gan)
+    embedding = sampler.encode_text(["a red circle moves left and a blue square moves right"])
+    assert embedding.shape == (1, 32)
+    np.testing.assert_array_equal(
+        sampler.generate_from_embedding(embedding, [5]),
+        sampler.generate(["a red circle moves left and a blue square moves right"], seed=5),
+    )

@@ -69,7 +69,8 @@ class ServingEndpoints:
 
     @property
     def embedding_dim(self):
-        return int(self.model.ema_text_encoder.hidden_dim)
+        encoder = self.model.ema_text_encoder
+        return int(encoder.hidden_dim * encoder.num_pooled)  # one vector per object
 
     def input_signatures(self):
         """{signature name: list of tf.TensorSpec}, in the order the functions take them."""
