@@ -13,13 +13,17 @@ load falls on all of them alike:
   instructions), `compile(g_optimizer, d_optimizer, jit_compile=train.jit_compile)` (False in
   the preset), `prepare_fit`, and the train function `fit` compiles (`make_train_function`),
   called on a distributed iterator as `fit` calls it. Captions are tokenized inside the step.
+  The process imports tf_t2v first, as the tf-t2v command does, so TensorFlow starts with the
+  package's `TF_ENABLE_ONEDNN_OPTS=1` (its oneDNN CPU kernels).
 - plain float32 Keras: the same `TextToVideoGAN` from the same constructor call, the float32
   global policy, and `compile(g_optimizer=Adam, d_optimizer=Adam)` with every other argument at
   Keras' default (`jit_compile="auto"`, `run_eagerly=False`, `steps_per_execution=1`); nothing of
-  the trainer. On this CPU the two are the same program: Keras' "auto" turns XLA off on a
-  machine without accelerators, the trainer passes `jit_compile=False`, "auto" precision picks
-  float32, and neither moves tokenization into the input pipeline (the trainer does so only
-  under XLA or on TPUs). The ratio measures only that nothing was lost.
+  the trainer, and TensorFlow imported before tf_t2v with TF_ENABLE_ONEDNN_OPTS as the user
+  started the script, so TensorFlow picks its kernels itself (on x86 CPUs without VNNI, bf16 or
+  AMX: its Eigen kernels, not oneDNN). Otherwise the two are the same program on a CPU: Keras'
+  "auto" turns XLA off on a machine without accelerators, the trainer passes
+  `jit_compile=False`, "auto" precision picks float32, and neither moves tokenization into the
+  input pipeline (the trainer does so only under XLA or on TPUs).
 - PyTorch 2.13 (CPU, eager, `torch.set_num_threads(2)`): benchmarks/torch_text_to_video.py, a
   layer-for-layer port of the text encoder, generator, attribute heads and this step (start
   prior, layer supervision, attribute cross-entropy, Adam with the preset's settings, the moving
@@ -30,9 +34,8 @@ load falls on all of them alike:
   slower. "vs PyTorch" compares with the faster of the two rows.
 - with --xla, also tf_t2v with `--set train.jit_compile=true`: the step compiled by XLA, captions
   tokenized in the input pipeline (`pretokenize`), as the trainer does it then.
-- with --onednn, also tf_t2v as shipped in a process started with `TF_ENABLE_ONEDNN_OPTS=1`.
-  On Linux, TensorFlow turns its oneDNN kernels on by default only on CPUs with VNNI, bf16 or
-  AMX instructions; on an AVX2-only CPU it runs its own (Eigen) kernels unless asked.
+- with --onednn, also tf_t2v as shipped in a process started with `TF_ENABLE_ONEDNN_OPTS=1`
+  set before anything is imported (a check that the package's own setting took effect).
 
 Every implementation trains on one batch of moving_shapes clips as the training split holds them
 (rendered, no dataset needed): the step is timed, not data loading. The PyTorch models start
@@ -50,6 +53,9 @@ import os
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TF_ENABLE_ONEDNN_OPTS as the user started us (importing tf_t2v sets it, and workers inherit
+# the environment): the plain Keras row gets it back.
+os.environ.setdefault("T2V_ONEDNN_AT_START", os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset"))
 
 SHIPPED, KERAS, XLA = "tf_t2v as shipped", "plain float32 Keras", "tf_t2v, XLA"
 ONEDNN = "tf_t2v, TF_ENABLE_ONEDNN_OPTS=1"
@@ -206,6 +212,14 @@ def worker(kind, preset, conn):
         os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     if kind == ONEDNN:  # read by TensorFlow when it is imported
         os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1"
+    if kind == KERAS:  # TensorFlow's own kernel choice, as without tf_t2v
+        if os.environ["T2V_ONEDNN_AT_START"] == "unset":
+            os.environ.pop("TF_ENABLE_ONEDNN_OPTS", None)
+        else:
+            os.environ["TF_ENABLE_ONEDNN_OPTS"] = os.environ["T2V_ONEDNN_AT_START"]
+        import tensorflow  # noqa: F401  (before tf_t2v, which would set it)
+    elif kind not in (TORCH, TORCH_PASSIVE):
+        import tf_t2v  # noqa: F401  (first, as the tf-t2v command: the package's settings)
     batch, vocabulary = conn.recv()
     if kind in (TORCH, TORCH_PASSIVE):
         runner = TorchRunner(preset, batch, vocabulary)
