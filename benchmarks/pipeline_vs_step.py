@@ -46,6 +46,8 @@ def main(argv=None):
     parser.add_argument("--pause", type=float, default=1.0, help="seconds of rest before the steps alone")
     args = parser.parse_args(argv)
 
+    import tf_t2v  # noqa: F401  (first, as the tf-t2v command: TensorFlow starts with its settings)
+
     import keras
     import numpy as np
     import tensorflow as tf
