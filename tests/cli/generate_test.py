@@ -195,7 +195,10 @@ def test_interrupted_generation_leaves_only_complete_videos(tmp_path, sig):
            "--num-videos", str(count), "--batch-size", "1", "--seed", "0",
            "--model", tiny_text_to_video.artifacts().export_dir]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    # A shell starts background jobs with SIGINT ignored, and children inherit that: give the
+    # command the default disposition, as it has when a user runs it.
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 600
     while not (tmp_path / "clip_000.mp4").exists():
         if process.poll() is not None:

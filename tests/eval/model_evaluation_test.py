@@ -69,3 +69,12 @@ def test_bad_split_and_config_are_refused(single_64_dir):
         evaluate_model(RenderingModel(), "single_64", "dev", data_dir=single_64_dir)
     with pytest.raises(ValueError, match="Unknown moving_shapes config"):
         evaluate_model(RenderingModel(), "triple_64", "test", data_dir=single_64_dir)
+
+
+def test_a_model_of_another_size_is_refused(single_64_dir):
+    class Small(RenderingModel):
+        def generate(self, prompts, seed=0):
+            return super().generate(prompts, seed)[:, :, ::2, ::2]
+
+    with pytest.raises(ValueError, match="evaluate it on the config it was trained for"):
+        evaluate_model(Small(), "single_64", "test", data_dir=single_64_dir, seeds=(0,), num=2)

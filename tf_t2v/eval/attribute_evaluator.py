@@ -50,8 +50,10 @@ def load_evaluator(config):
 class AttributeEvaluator(keras.Model):
     """Reads shape, color, size, direction and speed of every object, plus its start centre.
 
-    All frames are stacked along channels with two coordinate channels, then strided 2D
-    convolutions and a dense layer give a feature vector (used for Frechet distances); one
+    A few frames, evenly spaced from first to last, are stacked along channels with two
+    coordinate channels; 2D convolutions (the first at full size, then stride 2) and a dense
+    layer over the last map and the channel maxima of the deeper maps give a feature vector
+    (used for Frechet distances); one
     softmax head per attribute and object slot and a start-centre regression read it. Slots are
     objects sorted by shape index (`canonical_order`). Input: clips (B, T, H, W, 3) with values
     in [0, 255] (uint8 or float).
@@ -60,7 +62,8 @@ class AttributeEvaluator(keras.Model):
         num_objects: int. Objects per clip (1 for single_*, 2 for double_64).
         num_frames: int. Frames T.
         size: int. Frame height = width.
-        filters: list of int. Channels of the stride-2 convolutions.
+        num_read_frames: int. Frames read, evenly spaced from the first to the last.
+        filters: list of int. Channels of the convolutions.
         feature_dim: int. Width of the feature vector.
         noise: float. Std of Gaussian noise added to inputs in training (in [-1, 1] units), so
             slightly imperfect generated clips read like real ones.

@@ -111,6 +111,11 @@ def evaluate_model(model, config="single_64", split="test", data_dir=None, seeds
     per_seed, distances, sheet = [], [], None
     for s in seeds:
         clips = generate(captions, int(s) * n)
+        if clips.shape[1:] != real.shape[1:]:
+            raise ValueError(
+                f"The model makes clips of shape {clips.shape[1:]} but moving_shapes/{config} clips are "
+                f"{real.shape[1:]}; evaluate it on the config it was trained for."
+            )
         read = evaluator.read(clips)
         per_seed.append(_scores(read, labels))
         distances.append(frechet_distance(real_read["features"], read["features"]))
