@@ -56,22 +56,6 @@ def test_shipped_evaluator_reads_freshly_rendered_real_clips(config):
         assert np.median(error) < 1.5, np.median(error)
 
 
-def test_double_64_evaluator_splits_objects_by_colour():
-    from tf_t2v.eval.hue_separated_evaluator import HueSeparatedEvaluator, hue_classes
-
-    evaluator = load_evaluator("double_64")
-    assert isinstance(evaluator, HueSeparatedEvaluator) and evaluator.num_objects == 2
-    # A red circle and a blue square far apart: each hue is one object, dark pixels background.
-    attrs = np.array([[[0, 0, 1, 0, 0], [1, 2, 1, 1, 0]]])
-    clip = render.render_clips(attrs, np.array([[[48.0, 16.0], [16.0, 48.0]]]), 64)
-    classes = hue_classes(clip)
-    assert set(np.unique(classes)) == {-1, 0, 2}
-    read = evaluator.read(clip)
-    np.testing.assert_array_equal(read["shape"], [[0, 1]])
-    np.testing.assert_array_equal(read["color"], [[0, 2]])
-    assert read["features"].shape == (1, 2 * evaluator.evaluator.feature_dim)
-
-
 def test_unknown_config_is_refused():
     with pytest.raises(ValueError, match="No attribute evaluator for moving_shapes/single_99"):
         load_evaluator("single_99")
