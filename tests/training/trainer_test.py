@@ -97,3 +97,13 @@ def test_resize_clips_subsamples_frames_and_rescales_starts():
     assert out["video"].shape == (2, 4, 4, 4, 3)
     np.testing.assert_allclose(out["video"][:, 1], tf.image.resize(video[:, 5], (4, 4), method="area"))
     np.testing.assert_allclose(out["start"], [[1.0, 3.0], [2.0, 2.0]])
+
+
+def test_data_and_model_must_agree_on_objects_per_clip():
+    import types
+
+    model = types.SimpleNamespace(num_frames=4, frame_size=(16, 16), generator=types.SimpleNamespace(num_objects=1))
+    spec = {"video": tf.TensorSpec((2, 4, 16, 16, 3)), "start": tf.TensorSpec((2, 2, 2))}
+    with pytest.raises(ValueError, match="2 object.s. per clip but the model draws 1"):
+        trainer.check_shapes(model, spec)
+    trainer.check_shapes(model, {**spec, "start": tf.TensorSpec((2, 2))})  # one object: fine

@@ -172,7 +172,7 @@ def build_model(cfg, vocabulary, strategy, model_fn=None):
 
 
 def check_shapes(model, element_spec):
-    """Raises ValueError if the model's clips and the data's differ in frames or size."""
+    """Raises ValueError if the model's clips and the data's differ in frames, size or objects."""
     data = tuple(element_spec["video"].shape[1:4])  # (T, H, W)
     made = (getattr(model, "num_frames", None),) + tuple(getattr(model, "frame_size", (None, None)))
     if None not in made and made != data:
@@ -181,6 +181,15 @@ def check_shapes(model, element_spec):
             f"{data[0]} frames of {data[1]}x{data[2]}; set the model's frames and size, or "
             "data.num_frames and data.resolution, to match."
         )
+    start = element_spec.get("start")
+    drawn = getattr(getattr(model, "generator", None), "num_objects", None)
+    if start is not None and drawn is not None:
+        given = 1 if len(start.shape) == 2 else start.shape[1]  # (B, 2) or (B, K, 2)
+        if given != drawn:
+            raise ValueError(
+                f"The data has {given} object(s) per clip but the model draws {drawn}; set "
+                f"model.generator.num_objects={given} (the double_64 preset draws 2)."
+            )
 
 
 def _check_run_folder(cfg, run_dir):
