@@ -39,14 +39,14 @@ class AttributeEvaluatorTest(TestCase):
 
 @pytest.mark.parametrize("config", ["single_64", "double_64"])
 def test_shipped_evaluator_reads_freshly_rendered_real_clips(config):
-    from tf_t2v.eval.model_evaluation import _canonical, _scores
+    from tf_t2v.eval.model_evaluation import _canonical, attribute_scores
 
     num_objects, size = spec.CONFIGS[config]
     rng = np.random.default_rng(123)
     attrs = random_attributes(rng, 300, num_objects)
     starts = render.sample_starts(rng, attrs, size)
     read = load_evaluator(config).read(render.render_clips(attrs, starts, size))
-    scores = _scores(read, _canonical(attrs))
+    scores = attribute_scores(read, _canonical(attrs))
     # Two objects may hide each other, which caps what any reader can see.
     floor = 0.99 if num_objects == 1 else 0.95
     assert all(scores[name] >= floor for name in ATTRIBUTE_NAMES), scores

@@ -34,7 +34,7 @@ def _canonical(attrs):
     return np.take_along_axis(attrs, canonical_order(attrs[..., 0])[..., None], axis=1)
 
 
-def _scores(read, labels):
+def attribute_scores(read, labels):
     """Accuracy per attribute (over every object), and the share of clips with all right.
 
     With several objects, the objects read are paired with the caption's objects in the order
@@ -117,7 +117,7 @@ def evaluate_model(model, config="single_64", split="test", data_dir=None, seeds
                 f"{real.shape[1:]}; evaluate it on the config it was trained for."
             )
         read = evaluator.read(clips)
-        per_seed.append(_scores(read, labels))
+        per_seed.append(attribute_scores(read, labels))
         distances.append(frechet_distance(real_read["features"], read["features"]))
         logging.info("seed %d: %s, Frechet %.3f", s, per_seed[-1], distances[-1])
         if sheet is None:
@@ -143,7 +143,7 @@ def evaluate_model(model, config="single_64", split="test", data_dir=None, seeds
         "evaluator": getattr(evaluator, "description", f"{config}-v{EVALUATOR_VERSION}"),
         "generated": generated,
         "generated_per_seed": per_seed,
-        "real": _scores(real_read, labels),
+        "real": attribute_scores(real_read, labels),
         "frechet_distance": {
             "generated_vs_real": float(np.mean(distances)),
             "generated_vs_real_per_seed": distances,

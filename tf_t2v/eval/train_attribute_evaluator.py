@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from tf_t2v.data.pipeline import make_dataset
 from tf_t2v.eval.attribute_evaluator import ATTRIBUTE_NAMES, AttributeEvaluator, evaluator_path
+from tf_t2v.eval.model_evaluation import attribute_scores
 from tfds_builders.moving_shapes import spec
 
 
@@ -40,16 +41,14 @@ def evaluator_dataset(config, split, batch_size, data_dir, **kwargs):
 
 
 def accuracy(evaluator, config, split, data_dir):
-    """Per-attribute accuracy (every object slot) and all-attributes-right share on real clips."""
-    correct = {name: [] for name in ATTRIBUTE_NAMES}
-    for video, labels in evaluator_dataset(config, split, 250, data_dir, shuffle=False):
-        read = evaluator.read(video.numpy())
-        for name in ATTRIBUTE_NAMES:
-            correct[name].append(read[name] == labels[name].numpy())  # (B, K)
-    correct = {name: np.concatenate(v) for name, v in correct.items()}
-    result = {name: float(v.mean()) for name, v in correct.items()}
-    result["all"] = float(np.stack(list(correct.values())).all(axis=(0, 2)).mean())
-    return result
+    """Per-attribute accuracy (every object) and all-attributes-right share on real clips, scored
+    as `tf-t2v evaluate` scores them."""
+    reads, labels = [], []
+    for video, batch_labels in evaluator_dataset(config, split, 250, data_dir, shuffle=False):
+        reads.append(evaluator.read(video.numpy()))
+        labels.append(np.stack([batch_labels[name].numpy() for name in ATTRIBUTE_NAMES], -1))  # (B, K, 5)
+    read = {name: np.concatenate([r[name] for r in reads]) for name in ATTRIBUTE_NAMES}
+    return attribute_scores(read, np.concatenate(labels))
 
 
 def train(config, data_dir, steps=1500, batch_size=32, learning_rate=2e-3, seed=0, per_epoch=250):
