@@ -84,7 +84,7 @@ def _load_keras(path):
     import keras
 
     from tf_t2v.export.text_to_video_sampler import TextToVideoSampler
-    from tf_t2v.models import TextToVideoGAN  # also registers the classes the file names
+    from tf_t2v.models import TextToVideo  # also registers the classes the file names
 
     if not zipfile.is_zipfile(path):
         raise ValueError(
@@ -100,8 +100,8 @@ def _load_keras(path):
     except Exception as e:  # Keras raises many kinds; the cause stays chained.
         reason = " ".join(str(e).split())
         raise ValueError(f"Cannot load {path!r} as a tf_t2v model (safe mode on): {reason}") from e
-    if not isinstance(model, TextToVideoGAN):
-        raise ValueError(f"{path!r} holds a {type(model).__name__}, not a tf_t2v TextToVideoGAN.")
+    if not isinstance(model, TextToVideo):
+        raise ValueError(f"{path!r} holds a {type(model).__name__}, not a tf_t2v text-to-video model.")
     # Keras tracks attribute assignments; a bound method is plain Python state here.
     object.__setattr__(model, "generate", TextToVideoSampler.from_keras_model(model).generate)
     return model

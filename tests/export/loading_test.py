@@ -82,7 +82,7 @@ def test_files_that_are_not_models_give_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match=r"a zip archive but not a Keras model file: it lacks \['config.json'"):
         tf_t2v.load(str(tmp_path / "other.keras"))
     keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).save(tmp_path / "dense.keras")
-    with pytest.raises(ValueError, match="holds a Sequential, not a tf_t2v TextToVideoGAN"):
+    with pytest.raises(ValueError, match="holds a Sequential, not a tf_t2v text-to-video model"):
         tf_t2v.load(str(tmp_path / "dense.keras"))
     (tmp_path / "broken" / "1").mkdir(parents=True)
     (tmp_path / "broken" / "1" / "saved_model.pb").write_bytes(b"not a protocol buffer")

@@ -105,7 +105,7 @@ def test_what_a_killed_export_leaves_is_never_served_or_loaded(tmp_path):
 
 
 def test_bad_arguments_are_rejected():
-    with pytest.raises(ValueError, match="exports a tf_t2v.models.TextToVideoGAN"):
+    with pytest.raises(ValueError, match="exports a tf_t2v.models.TextToVideo model"):
         SavedModelExporter(object())
     with pytest.raises(ValueError, match="max_batch_size must be an integer >= 1"):
         SavedModelExporter(artifacts().gan, max_batch_size=0)

@@ -82,11 +82,11 @@ class SavedModelExporter:
         warmup_batch_sizes=(1,),
         container_root=DEFAULT_CONTAINER_ROOT,
     ):
-        from tf_t2v.models import TextToVideoGAN
+        from tf_t2v.models import TextToVideo
 
-        if not isinstance(model, TextToVideoGAN):
+        if not isinstance(model, TextToVideo):
             raise ValueError(
-                f"SavedModelExporter exports a tf_t2v.models.TextToVideoGAN; got {type(model).__name__}."
+                f"SavedModelExporter exports a tf_t2v.models.TextToVideo model; got {type(model).__name__}."
             )
         self.model = model
         self.endpoints = ServingEndpoints(model, max_batch_size=max_batch_size)

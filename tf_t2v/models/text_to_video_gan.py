@@ -1,13 +1,10 @@
 """`TextToVideoGAN`: the text-to-video task model."""
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import ops
 
-# The parts register their classes on import, so `keras.saving.load_model` finds them.
-import tf_t2v.text  # noqa: F401
-import tf_t2v.video  # noqa: F401
+from tf_t2v.models.text_to_video import TextToVideo
 from tf_t2v.video.compositing import shift_kernels
 
 # Loss tracker names, in the order `metrics` lists them.
@@ -17,20 +14,9 @@ LOSSES = (
 )
 
 
-def _tf_variable(variable):
-    """The tf.Variable (or distributed variable) behind a Keras variable."""
-    return getattr(variable, "_value", variable)
-
-
-def to_uint8(video):
-    """Float clips in [-1, 1] to uint8 [0, 255], rounded."""
-    video = ops.clip(ops.cast(video, "float32"), -1.0, 1.0)
-    return ops.cast(ops.round((video + 1.0) * 127.5), "uint8")
-
-
 @keras.saving.register_keras_serializable(package="tf_t2v")
-class TextToVideoGAN(keras.Model):
-    """A sentence in, a short clip out: tokenizer, text encoder, generator and critic in one model.
+class TextToVideoGAN(TextToVideo):
+    """The sprite family's task: tokenizer, text encoder, sprite generator and critic in one model.
 
     Training (`fit` on dict batches {"caption": (B,) tf.string, "video": (B, T, H, W, 3) float
     in [-1, 1]}, plus, where the dataset has them, "start": (B, 2) the object's first-frame
@@ -54,7 +40,7 @@ class TextToVideoGAN(keras.Model):
     order; each object's targets are keyed by its colour (the hue at its start centre in the
     first frame), so the other objects in the frame do not leak into them.
     An exponential moving average of the text encoder and generator (`ema_text_encoder`,
-    `ema_generator`) is what `generate` and export use.
+    `ema_generator`) is what `generate` and export use (`tf_t2v.models.TextToVideo`).
 
     Args:
         tokenizer: `tf_t2v.text.TextTokenizer`.
@@ -103,12 +89,8 @@ class TextToVideoGAN(keras.Model):
         seed=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        self.tokenizer = tokenizer
-        self.text_encoder = text_encoder
-        self.generator = generator
+        super().__init__(tokenizer, text_encoder, generator, ema_decay=ema_decay, seed=seed, **kwargs)
         self.discriminator = discriminator
-        self.ema_decay = ema_decay
         self.adversarial_weight = adversarial_weight
         self.reconstruction_weight = reconstruction_weight
         self.layer_weight = layer_weight
@@ -120,54 +102,17 @@ class TextToVideoGAN(keras.Model):
         self.foreground_weight = foreground_weight
         self.foreground_threshold = foreground_threshold
         self.mismatch_weight = mismatch_weight
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
-        self.ema_text_encoder = text_encoder.__class__.from_config(text_encoder.get_config())
-        self.ema_generator = generator.__class__.from_config(generator.get_config())
-        self.ema_text_encoder.trainable = False
-        self.ema_generator.trainable = False
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSSES}
         self._build_players()
 
-    # === Shapes ===
-    @property
-    def num_frames(self):
-        return self.generator.num_frames
-
-    @property
-    def frame_size(self):
-        return (self.generator.height, self.generator.width)
-
-    @property
-    def noise_dim(self):
-        return self.generator.noise_dim
-
     def _build_players(self):
         """Builds every sub-model with one tiny batch, so weights exist before training or loading."""
-        tokens = self.tokenizer(tf.constant([""]))
-        noise = ops.zeros((1, self.noise_dim))
+        text = self._build_sampler()
         video = ops.zeros((1, self.num_frames) + self.frame_size + (3,))
-        for encoder, generator in (
-            (self.text_encoder, self.generator),
-            (self.ema_text_encoder, self.ema_generator),
-        ):
-            text = encoder(tokens)["pooled"]
-            generator(text, noise)
         self.discriminator(video, text)
         for head in self.attribute_heads.values():
             head.build((None, self.generator.cond_dim))
-        for ema, online in zip(self._ema_variables(), self._online_variables()):
-            ema.assign(online)
         self.built = True
-
-    def build(self, input_shape=None):
-        self.built = True
-
-    def _online_variables(self):
-        return self.text_encoder.weights + self.generator.weights
-
-    def _ema_variables(self):
-        return self.ema_text_encoder.weights + self.ema_generator.weights
 
     # === Training ===
     def compile(self, g_optimizer, d_optimizer, **kwargs):
@@ -280,8 +225,7 @@ class TextToVideoGAN(keras.Model):
         tokens = self.tokenizer(data["caption"])
         batch = ops.shape(video)[0]
         noise = keras.random.normal((batch, self.noise_dim), seed=self.seed_generator)
-        # Keras sums gradients over replicas: scale per-replica means to the global mean.
-        scale = 1.0 / tf.distribute.get_strategy().num_replicas_in_sync
+        scale = self._replica_scale()
         values = {}
         adversarial = self.adversarial_weight > 0
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
@@ -360,87 +304,12 @@ class TextToVideoGAN(keras.Model):
             self.trackers["rec_loss"].update_state(self.reconstruction_loss(rec, video))
         return {name: self.trackers[name].result() for name in ("d_real", "d_fake", "g_adv", "rec_loss")}
 
-    def _update_ema(self):
-        decay = self.ema_decay
-        pairs = [(_tf_variable(e), _tf_variable(o)) for e, o in zip(self._ema_variables(), self._online_variables())]
-
-        def update(strategy):
-            for ema, online in pairs:
-                strategy.extended.update(
-                    ema, lambda e, o: e.assign(decay * e + (1.0 - decay) * o), args=(online,), group=False
-                )
-
-        tf.distribute.get_replica_context().merge_call(update)
-
-    # === Sampling ===
-    def call(self, inputs, training=False):
-        """{"token_ids": (B, L) int, "noise": (B, noise_dim)} -> clips (B, T, H, W, 3) in [-1, 1]."""
-        text = self.ema_text_encoder(inputs["token_ids"])["pooled"]
-        return self.ema_generator(text, inputs["noise"])
-
-    def noise_for_seeds(self, seeds, truncation=1.0):
-        """Noise (B, noise_dim) from one int64 seed per clip: a seed always gives the same noise."""
-        seeds = ops.cast(ops.reshape(seeds, (-1,)), "int64")
-        pairs = ops.stack([seeds, ops.zeros_like(seeds)], axis=-1)  # (B, 2)
-        noise = tf.map_fn(
-            lambda s: tf.random.stateless_normal((self.noise_dim,), seed=s),
-            pairs,
-            fn_output_signature=tf.float32,
-        )
-        return noise * truncation
-
-    def generate_from_embedding(self, embedding, seeds, truncation=1.0):
-        """Sentence embeddings (B, D) and seeds (B,) -> uint8 clips (B, T, H, W, 3)."""
-        noise = self.noise_for_seeds(seeds, truncation)
-        return to_uint8(self.ema_generator(embedding, noise))
-
-    def encode_text(self, prompts):
-        """tf.string prompts (B,) -> sentence embeddings (B, D) of the averaged text encoder."""
-        return self.ema_text_encoder(self.tokenizer(prompts))["pooled"]
-
-    def generate(self, prompts, seed=None, truncation=1.0, batch_size=32):
-        """Clips for prompts, as uint8 (B, T, H, W, 3).
-
-        Args:
-            prompts: str or list of str.
-            seed: int, list of int (one per prompt) or None (random). Prompt i gets seed
-                `seed + i` when one int is given; the same seed always gives the same clip.
-            truncation: float. Scales the noise; below 1 trades variety for typical clips.
-            batch_size: int. Prompts per forward pass.
-        """
-        if isinstance(prompts, (str, bytes)):
-            prompts = [prompts]
-        prompts = list(prompts)
-        if seed is None:
-            seed = int(np.random.default_rng().integers(0, 2**62))
-        seeds = (
-            np.asarray(seed, np.int64).reshape(-1)
-            if not np.isscalar(seed)
-            else np.int64(seed) + np.arange(len(prompts), dtype=np.int64)
-        )
-        if len(seeds) != len(prompts):
-            raise ValueError(f"Got {len(seeds)} seeds for {len(prompts)} prompts; give one per prompt.")
-        out = []
-        for i in range(0, len(prompts), batch_size):
-            embedding = self.encode_text(tf.constant(prompts[i : i + batch_size], tf.string))
-            out.append(
-                np.asarray(self._generate_fn(embedding, tf.constant(seeds[i : i + batch_size]), truncation))
-            )
-        if not out:
-            return np.zeros((0, self.num_frames) + self.frame_size + (3,), np.uint8)
-        return np.concatenate(out)
-
-    @tf.function(reduce_retracing=True)
-    def _generate_fn(self, embedding, seeds, truncation):
-        return self.generate_from_embedding(embedding, seeds, truncation)
-
     # === Serialisation ===
+    _PARTS = TextToVideo._PARTS + ("discriminator",)
+
     def get_config(self):
         config = super().get_config()
-        for name in ("tokenizer", "text_encoder", "generator", "discriminator"):
-            config[name] = keras.saving.serialize_keras_object(getattr(self, name))
         config.update(
-            ema_decay=self.ema_decay,
             adversarial_weight=self.adversarial_weight,
             reconstruction_weight=self.reconstruction_weight,
             layer_weight=self.layer_weight,
@@ -449,13 +318,5 @@ class TextToVideoGAN(keras.Model):
             foreground_weight=self.foreground_weight,
             foreground_threshold=self.foreground_threshold,
             mismatch_weight=self.mismatch_weight,
-            seed=self.seed,
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for name in ("tokenizer", "text_encoder", "generator", "discriminator"):
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        return cls(**config)

@@ -28,12 +28,15 @@ from typing import Dict, List, Optional, Union
 
 import yaml
 
-from tfds_builders.moving_shapes import spec
-
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 STRATEGIES = ("auto", "default", "mirrored", "multi_worker", "tpu")
 AUGMENTATIONS = ("hflip", "reverse")  # as tf_t2v.data.pipeline.AUGMENTATIONS
 MOTIONS = ("linear", "free")  # as tf_t2v.video.video_generator.MOTIONS
+# Model families: "sprite" (TextToVideoGAN with VideoGenerator, for moving_shapes) and
+# "general" (TextToVideoVAE with VideoDecoder and VideoEncoder, for any captioned clips).
+FAMILIES = ("sprite", "general")
+# Modules whose import registers presets (one per model family).
+PRESET_MODULES = ("tf_t2v.training.sprite_presets", "tf_t2v.training.general_presets")
 
 # Prompts shown in previews: one per direction family, colours and shapes spread out.
 DEFAULT_PREVIEW_PROMPTS = [
@@ -102,6 +105,8 @@ class TextEncoderConfig:
         num_heads: int. Attention heads; must divide hidden_dim.
         intermediate_dim: int. MLP width inside each block.
         dropout: float. Dropout rate.
+        num_pooled: int or None. Sentence vectors pooled by attention (None: one per object the
+            sprite generator draws; the general family reads them all, concatenated).
     """
 
     hidden_dim: int = 128
@@ -109,6 +114,7 @@ class TextEncoderConfig:
     num_heads: int = 4
     intermediate_dim: int = 256
     dropout: float = 0.0
+    num_pooled: Optional[int] = None
 
 
 @dataclasses.dataclass
@@ -145,6 +151,46 @@ class GeneratorConfig:
 
 
 @dataclasses.dataclass
+class DecoderConfig:
+    """`tf_t2v.video.VideoDecoder` arguments (general family); frames and size must match the data.
+
+    Args:
+        num_frames: int. Frames T.
+        height: int. Frame height H.
+        width: int. Frame width W.
+        noise_dim: int. Size of the latent code (and of the noise a seed gives).
+        channels: list of int. Channels of the base grid, then of each conv-transpose stage.
+        base_frames: int. Frames of the base grid.
+        pixel_shuffle: int. Depth-to-space factor of the output.
+        cond_dim: int. Width of the conditioning MLP.
+    """
+
+    num_frames: int = 16
+    height: int = 64
+    width: int = 64
+    noise_dim: int = 32
+    channels: List[int] = dataclasses.field(default_factory=lambda: [256, 128, 64, 32])
+    base_frames: int = 2
+    pixel_shuffle: int = 2
+    cond_dim: int = 256
+
+
+@dataclasses.dataclass
+class EncoderConfig:
+    """`tf_t2v.video.VideoEncoder` arguments (general family; noise_dim comes from the decoder).
+
+    Args:
+        channels: list of int. Channels of the strided 3D convolutions.
+        patch: int. Space-to-depth factor of the input frames.
+        hidden_dim: int. Width of the posterior MLP.
+    """
+
+    channels: List[int] = dataclasses.field(default_factory=lambda: [64, 128, 256])
+    patch: int = 4
+    hidden_dim: int = 256
+
+
+@dataclasses.dataclass
 class DiscriminatorConfig:
     """`tf_t2v.video.VideoDiscriminator` arguments.
 
@@ -161,13 +207,24 @@ class DiscriminatorConfig:
 
 @dataclasses.dataclass
 class ModelConfig:
-    """`tf_t2v.models.TextToVideoGAN` and its parts (ema_decay and seed come from `train`).
+    """The task model and its parts (ema_decay and seed come from `train`).
+
+    `family` picks the model: "sprite" builds `tf_t2v.models.TextToVideoGAN` from `generator`
+    and `discriminator` (the loss weights below are its objectives); "general" builds
+    `tf_t2v.models.TextToVideoVAE` from `decoder` and `encoder` (with kl_weight,
+    temporal_weight and free_bits), which needs only captions and clips.
 
     Args:
+        family: str. "sprite" or "general".
         tokenizer: TokenizerConfig.
         text_encoder: TextEncoderConfig.
-        generator: GeneratorConfig.
-        discriminator: DiscriminatorConfig.
+        generator: GeneratorConfig. The sprite generator.
+        discriminator: DiscriminatorConfig. The sprite family's critic.
+        decoder: DecoderConfig. The general generator.
+        encoder: EncoderConfig. The general family's posterior encoder.
+        kl_weight: float. General family: weight of the KL term (nats per clip).
+        temporal_weight: float. General family: weight of the frame-difference loss.
+        free_bits: float. General family: nats per latent dimension that cost nothing.
         adversarial_weight: float. Weight of the generator's adversarial loss.
         reconstruction_weight: float. Weight of the reconstruction loss.
         layer_weight: float. Weight of the layer supervision (sprite alpha and colour,
@@ -180,10 +237,16 @@ class ModelConfig:
         mismatch_weight: float. Share of the critic's fake term given to mismatched captions.
     """
 
+    family: str = "sprite"
     tokenizer: TokenizerConfig = dataclasses.field(default_factory=TokenizerConfig)
     text_encoder: TextEncoderConfig = dataclasses.field(default_factory=TextEncoderConfig)
     generator: GeneratorConfig = dataclasses.field(default_factory=GeneratorConfig)
     discriminator: DiscriminatorConfig = dataclasses.field(default_factory=DiscriminatorConfig)
+    decoder: DecoderConfig = dataclasses.field(default_factory=DecoderConfig)
+    encoder: EncoderConfig = dataclasses.field(default_factory=EncoderConfig)
+    kl_weight: float = 1e-4
+    temporal_weight: float = 1.0
+    free_bits: float = 0.0
     adversarial_weight: float = 0.1
     reconstruction_weight: float = 0.0
     layer_weight: float = 1.0
@@ -258,7 +321,19 @@ class RunConfig:
         """Checks values that types cannot: choices and ranges. Returns self."""
         _choice("strategy", self.strategy, STRATEGIES)
         _choice("train.precision", self.train.precision, PRECISIONS)
+        _choice("model.family", self.model.family, FAMILIES)
         _choice("model.generator.motion", self.model.generator.motion, MOTIONS)
+        if self.model.text_encoder.num_pooled is not None:
+            _positive("model.text_encoder.num_pooled", self.model.text_encoder.num_pooled)
+        for key in ("model.kl_weight", "model.temporal_weight", "model.free_bits"):
+            if not _get(self, key) >= 0 or not math.isfinite(_get(self, key)):
+                raise ValueError(f"{key} must be a finite float >= 0; got {_get(self, key)}.")
+        for key in ("model.decoder.noise_dim", "model.decoder.base_frames", "model.decoder.pixel_shuffle",
+                    "model.decoder.cond_dim", "model.encoder.patch", "model.encoder.hidden_dim"):
+            _positive(key, _get(self, key))
+        for key in ("model.decoder.channels", "model.encoder.channels"):
+            if not _get(self, key) or min(_get(self, key)) < 1:
+                raise ValueError(f"{key} must list at least one positive int; got {_get(self, key)}.")
         for a in self.data.augment:
             _choice("data.augment", a, AUGMENTATIONS)
         for key in ("data.batch_size", "data.shuffle_buffer", "data.eval_examples",
@@ -305,70 +380,12 @@ def register_preset(name):
     return register
 
 
-@register_preset("tiny")
-def _tiny():
-    # For tests and smoke runs: 4 frames of 16x16 from single_32, width-8 networks, 4 steps.
-    return RunConfig(
-        data=DataConfig(name="moving_shapes/single_32", batch_size=4, shuffle_buffer=64,
-                        num_frames=4, resolution=16, eval_examples=4),
-        model=ModelConfig(
-            tokenizer=TokenizerConfig(sequence_length=16),
-            text_encoder=TextEncoderConfig(hidden_dim=8, num_layers=1, num_heads=2, intermediate_dim=16),
-            generator=GeneratorConfig(num_frames=4, height=16, width=16, noise_dim=4, channels=[8, 8],
-                                      background_size=4, cond_dim=8),
-            discriminator=DiscriminatorConfig(channels=[8, 8]),
-        ),
-        train=TrainConfig(steps=4, steps_per_epoch=2, keep_checkpoints=2, eval_every_steps=2,
-                          log_every_steps=1, preview_prompts=DEFAULT_PREVIEW_PROMPTS[:2],
-                          precision="float32"),
-        strategy="auto",
-    )
-
-
-@register_preset("single_32")
-def _single_32():
-    return RunConfig(
-        data=DataConfig(name="moving_shapes/single_32", batch_size=32),
-        model=ModelConfig(
-            text_encoder=TextEncoderConfig(hidden_dim=64, num_layers=2, num_heads=4, intermediate_dim=128),
-            generator=GeneratorConfig(num_frames=16, height=32, width=32, channels=[64, 32, 16], cond_dim=128),
-            discriminator=DiscriminatorConfig(channels=[32, 64, 128]),
-        ),
-        train=TrainConfig(steps=10000, steps_per_epoch=500, eval_every_steps=250),
-    )
-
-
-@register_preset("single_64")
-def _single_64():
-    # The shipped moving_shapes model: direct layer and attribute supervision, no critic (on a
-    # 2-core CPU the critic costs about five times the rest of a step).
-    return RunConfig(
-        data=DataConfig(name="moving_shapes/single_64", batch_size=32),
-        model=ModelConfig(
-            adversarial_weight=0.0,
-            attribute_classes={name: len(values) for name, values in spec.ATTRIBUTES.items()},
-        ),
-        train=TrainConfig(steps=1500, steps_per_epoch=250, eval_every_steps=250, g_learning_rate=1e-3,
-                          betas=[0.9, 0.999], ema_decay=0.995),
-    )
-
-
-@register_preset("double_64")
-def _double_64():
-    # Two objects per clip: the single_64 recipe with one text vector, sprite and path per object.
-    cfg = _single_64()
-    cfg.data.name = "moving_shapes/double_64"
-    cfg.model.generator.num_objects = 2
-    cfg.train.steps = 2000
-    cfg.train.preview_prompts = [
-        "a large red circle moves slowly to the right and a small blue square moves quickly up",
-        "a small green triangle moves slowly down while a large yellow diamond moves quickly left",
-    ]
-    return cfg
-
-
 def get_preset(name):
     """A fresh copy of the preset `name`."""
+    import importlib
+
+    for module in PRESET_MODULES:  # each registers its family's presets on import
+        importlib.import_module(module)
     if name not in PRESETS:
         raise ValueError(f"Unknown preset {name!r}; accepted presets: {sorted(PRESETS)}.")
     return PRESETS[name]()

@@ -51,8 +51,13 @@ TENSORBOARD = "tensorboard"
 EVAL_CSV = "eval.csv"
 FINAL_MODEL = "model.keras"
 
-# Batch features the model trains on, besides the attribute labels it names.
+# Batch features the sprite family trains on, besides the attribute labels it names.
 MODEL_INPUTS = ("caption", "video", "start")
+# The general family reads captions and clips only.
+GENERAL_INPUTS = ("caption", "video")
+# The sprite family's objectives and their weights in `ModelConfig`.
+SPRITE_OBJECTIVES = ("adversarial_weight", "reconstruction_weight", "layer_weight", "attribute_weight",
+                     "attribute_classes", "foreground_weight", "foreground_threshold", "mismatch_weight")
 # Keys that must not change between the runs of one folder: the weights depend on them.
 _FIXED_KEYS = ("model", "data.name", "data.num_frames", "data.resolution")
 
@@ -92,11 +97,11 @@ def resize_clips(batch, num_frames=None, resolution=None):
     return batch
 
 
-def training_dataset(data, seed, labels=()):
+def training_dataset(data, seed, labels=(), keys=MODEL_INPUTS):
     """Repeated, shuffled batches of static shape: "caption" (B,), "video" (B, T, H, W, 3) and,
-    where the dataset has it, "start" (B, 2), the object's start centre in pixels, plus the
-    label features named in `labels`."""
-    keys = MODEL_INPUTS + tuple(labels)
+    of the other `keys`, those the dataset has (moving_shapes: "start" (B, 2), the object's
+    start centre in pixels), plus the label features named in `labels`."""
+    keys = tuple(keys) + tuple(labels)
     ds = make_dataset(
         data.name, data.split, data.batch_size, data_dir=data.data_dir, shuffle=True,
         shuffle_buffer=data.shuffle_buffer, repeat=True, cache=data.cache, drop_remainder=True,
@@ -131,20 +136,32 @@ def pretokenize(dataset, tokenizer):
 
 
 def build_gan(vocabulary, cfg):
-    """`TextToVideoGAN` from the run config: every argument from `cfg.model`, plus the train
-    section's ema_decay and seed. Call under the strategy scope and dtype policy of the run."""
-    from tf_t2v.models import TextToVideoGAN
+    """The model `cfg.model` describes, from the run config: a `TextToVideoGAN` for the sprite
+    family, a `TextToVideoVAE` for the general one; every argument from `cfg.model`, plus the
+    train section's ema_decay and seed. Call under the strategy scope and dtype policy of the run."""
     from tf_t2v.text import TextEncoder, TextTokenizer
-    from tf_t2v.video import VideoDiscriminator, VideoGenerator
 
     m = cfg.model
     tokenizer = TextTokenizer(vocabulary, **dataclasses.asdict(m.tokenizer))
-    text_encoder = TextEncoder(tokenizer.vocabulary_size, m.tokenizer.sequence_length,
-                               num_pooled=m.generator.num_objects, **dataclasses.asdict(m.text_encoder))
+    encoder_args = dataclasses.asdict(m.text_encoder)
+    if encoder_args["num_pooled"] is None:
+        encoder_args["num_pooled"] = m.generator.num_objects if m.family == "sprite" else 1
+    text_encoder = TextEncoder(tokenizer.vocabulary_size, m.tokenizer.sequence_length, **encoder_args)
+    if m.family == "general":
+        from tf_t2v.models import TextToVideoVAE
+        from tf_t2v.video import VideoDecoder, VideoEncoder
+
+        decoder = VideoDecoder(**dataclasses.asdict(m.decoder))
+        encoder = VideoEncoder(noise_dim=m.decoder.noise_dim, **dataclasses.asdict(m.encoder))
+        return TextToVideoVAE(tokenizer, text_encoder, decoder, encoder, ema_decay=cfg.train.ema_decay,
+                              kl_weight=m.kl_weight, temporal_weight=m.temporal_weight, free_bits=m.free_bits,
+                              seed=cfg.train.seed)
+    from tf_t2v.models import TextToVideoGAN
+    from tf_t2v.video import VideoDiscriminator, VideoGenerator
+
     generator = VideoGenerator(**dataclasses.asdict(m.generator))
     discriminator = VideoDiscriminator(**dataclasses.asdict(m.discriminator))
-    losses = {k: v for k, v in dataclasses.asdict(m).items()
-              if k not in ("tokenizer", "text_encoder", "generator", "discriminator")}
+    losses = {k: getattr(m, k) for k in SPRITE_OBJECTIVES}
     return TextToVideoGAN(tokenizer, text_encoder, generator, discriminator,
                           ema_decay=cfg.train.ema_decay, seed=cfg.train.seed, **losses)
 
@@ -161,11 +178,13 @@ def build_model(cfg, vocabulary, strategy, model_fn=None):
         if not model.built:
             model.build()
         g_optimizer = keras.optimizers.Adam(cfg.train.g_learning_rate, beta_1=b1, beta_2=b2)
-        d_optimizer = keras.optimizers.Adam(cfg.train.d_learning_rate, beta_1=b1, beta_2=b2)
+        # Only a model with a critic gets the critic's optimizer.
+        critic = getattr(model, "discriminator", None) is not None
+        d_optimizer = keras.optimizers.Adam(cfg.train.d_learning_rate, beta_1=b1, beta_2=b2) if critic else None
         model.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, jit_compile=cfg.train.jit_compile)
-        if not (g_optimizer.built and d_optimizer.built):
-            raise ValueError(f"{type(model).__name__}.compile must build both optimizers (under the strategy scope).")
-        unused = getattr(model, "optimizer", None)  # Keras' default from compile(); a GAN ignores it
+        if not g_optimizer.built or (critic and not d_optimizer.built):
+            raise ValueError(f"{type(model).__name__}.compile must build its optimizers (under the strategy scope).")
+        unused = getattr(model, "optimizer", None)  # Keras' default from compile(); our tasks ignore it
         if unused is not None and unused not in (g_optimizer, d_optimizer) and not unused.built:
             unused.build([])  # else the backup's restore builds it over every weight on resume
     return model
@@ -316,8 +335,10 @@ def train(cfg, run_dir, model_fn=None, verbose="auto"):
     if initial_epoch:
         logging.info("Resuming %s after epoch %d of %d.", run_dir, initial_epoch, cfg.train.epochs)
     # A resumed run sees a new shuffle order rather than replaying the first epochs' batches.
+    sprite = cfg.model.family == "sprite"
     dataset = training_dataset(cfg.data, seed=cfg.train.seed + initial_epoch,
-                               labels=tuple(cfg.model.attribute_classes))
+                               labels=tuple(cfg.model.attribute_classes) if sprite else (),
+                               keys=MODEL_INPUTS if sprite else GENERAL_INPUTS)
     model = build_model(cfg, vocabulary, strategy, model_fn)
     check_shapes(model, dataset.element_spec)
     if cfg.train.jit_compile or isinstance(strategy, tf.distribute.TPUStrategy):

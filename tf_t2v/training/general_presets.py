@@ -1,0 +1,104 @@
+"""Presets of the general family (`TextToVideoVAE` with `VideoDecoder` and `VideoEncoder`).
+
+One per built-in dataset the family learns, plus two for your own captioned clips
+(`captioned_videos`, built with `tf-t2v data build captioned_videos`):
+
+- general_tiny: 4 frames of 16x16, width-8 networks, 4 steps (tests and smoke runs);
+- scenes_64 (the shipped default model), scenes_32;
+- digits_64: moving_digits/single_64;
+- shapes_general_64: moving_shapes/single_64 with the general family (no sprite objectives);
+- clips_32, clips_64: captioned_videos at 32 or 64 px (set data.name to your build's
+  "captioned_videos/<config>" and point --data-dir at it).
+"""
+
+from tf_t2v.training.config import (
+    DataConfig,
+    DecoderConfig,
+    EncoderConfig,
+    ModelConfig,
+    RunConfig,
+    TextEncoderConfig,
+    TokenizerConfig,
+    TrainConfig,
+    register_preset,
+)
+
+SCENES_PREVIEW_PROMPTS = [
+    "a beautiful sunset over the ocean",
+    "a cinematic shot of the city at night in the rain, the camera pans left",
+    "the mountains during the day, a hot air balloon rises",
+    "an animated scene of a meadow at sunrise in the snow",
+]
+DIGITS_PREVIEW_PROMPTS = [
+    "the digit 3 is moving up and down",
+    "the digit 7 is moving left and right",
+]
+
+
+def _general(name, size, steps, preview_prompts, batch_size=32):
+    """The general family's recipe for 16-frame clips of `size` px from the dataset `name`."""
+    return RunConfig(
+        data=DataConfig(name=name, batch_size=batch_size),
+        model=ModelConfig(
+            family="general",
+            tokenizer=TokenizerConfig(sequence_length=32),
+            text_encoder=TextEncoderConfig(hidden_dim=128, num_layers=2, num_heads=4, intermediate_dim=256,
+                                           num_pooled=4),
+            decoder=DecoderConfig(num_frames=16, height=size, width=size),
+            encoder=EncoderConfig(patch=4 if size >= 64 else 2),
+        ),
+        train=TrainConfig(steps=steps, steps_per_epoch=250, g_learning_rate=1e-3, betas=[0.9, 0.999],
+                          ema_decay=0.998, eval_every_steps=0, preview_prompts=list(preview_prompts)),
+    )
+
+
+@register_preset("general_tiny")
+def _general_tiny():
+    cfg = _general("scenes/scenes_32", 16, 4, SCENES_PREVIEW_PROMPTS[:2], batch_size=4)
+    cfg.data.shuffle_buffer = 64
+    cfg.data.num_frames = 4
+    cfg.data.resolution = 16
+    cfg.data.eval_examples = 4
+    m = cfg.model
+    m.tokenizer.sequence_length = 16
+    m.text_encoder = TextEncoderConfig(hidden_dim=8, num_layers=1, num_heads=2, intermediate_dim=16, num_pooled=2)
+    m.decoder = DecoderConfig(num_frames=4, height=16, width=16, noise_dim=4, channels=[16, 8], base_frames=2,
+                              pixel_shuffle=2, cond_dim=16)
+    m.encoder = EncoderConfig(channels=[8, 16], patch=2, hidden_dim=16)
+    cfg.train.steps_per_epoch = 2
+    cfg.train.keep_checkpoints = 2
+    cfg.train.log_every_steps = 1
+    cfg.train.precision = "float32"
+    return cfg
+
+
+@register_preset("scenes_64")
+def _scenes_64():
+    return _general("scenes/scenes_64", 64, 4000, SCENES_PREVIEW_PROMPTS)
+
+
+@register_preset("scenes_32")
+def _scenes_32():
+    return _general("scenes/scenes_32", 32, 4000, SCENES_PREVIEW_PROMPTS)
+
+
+@register_preset("digits_64")
+def _digits_64():
+    return _general("moving_digits/single_64", 64, 4000, DIGITS_PREVIEW_PROMPTS)
+
+
+@register_preset("shapes_general_64")
+def _shapes_general_64():
+    from tf_t2v.training.config import DEFAULT_PREVIEW_PROMPTS
+
+    return _general("moving_shapes/single_64", 64, 2000, DEFAULT_PREVIEW_PROMPTS)
+
+
+@register_preset("clips_32")
+def _clips_32():
+    return _general("captioned_videos/uniform_16x32x32", 32, 2000, ["a clip"], batch_size=16)
+
+
+@register_preset("clips_64")
+def _clips_64():
+    return _general("captioned_videos/uniform_16x64x64", 64, 2000, ["a clip"], batch_size=16)

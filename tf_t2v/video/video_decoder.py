@@ -1,0 +1,190 @@
+"""`VideoDecoder`: the general text-conditioned conv-transpose video generator."""
+
+import math
+
+import keras
+from keras import ops
+
+from tf_t2v.video.film import FiLM
+
+
+def _log2(value, what):
+    power = int(round(math.log2(value))) if value > 0 else -1
+    if power < 0 or 2**power != value:
+        raise ValueError(f"{what} must be a power of two; got {value}.")
+    return power
+
+
+@keras.saving.register_keras_serializable(package="tf_t2v")
+class VideoDecoder(keras.layers.Layer):
+    """A sentence embedding and noise in, a whole clip (B, T, H, W, 3) in [-1, 1] out.
+
+    Nothing in it knows what the clips show: every pixel of every frame comes out of one
+    spatio-temporal conv-transpose stack, so it can draw full-frame content, textures, lighting
+    that changes and camera motion as well as moving objects.
+
+    - The text gives a conditioning vector `cond` (an MLP) and a Gaussian prior over a latent
+      code z (`prior(cond)`: mean and log-variance); `call(text, noise)` samples
+      z = mean + exp(logvar / 2) * noise, so the noise picks what the prompt leaves open.
+    - `decode(cond, z)`: a dense layer maps (cond, z) to a small grid (base_frames, S0, S0,
+      channels[0]); each further entry of `channels` is a `Conv3DTranspose` stage doubling
+      height and width (and the frame count until it reaches num_frames), modulated by FiLM from
+      (cond, z); a last convolution predicts `pixel_shuffle`^2 RGB values per position, which
+      a depth-to-space step spreads over full-size frames (so the costliest convolutions run
+      at 1 / pixel_shuffle of the size).
+
+    Trained with a posterior over z (`tf_t2v.video.VideoEncoder`) by `tf_t2v.models.TextToVideoVAE`.
+
+    Args:
+        num_frames: int. Frames T (base_frames times a power of two).
+        height: int. Frame height H.
+        width: int. Frame width W.
+        noise_dim: int. Size of the latent code z (and of the noise).
+        channels: list of int. Channels of the base grid, then of each upsampling stage.
+        base_frames: int. Frames of the base grid.
+        pixel_shuffle: int. Depth-to-space factor of the output (1: none).
+        cond_dim: int. Width of the conditioning MLP.
+        dtype: str or `keras.DTypePolicy`. None uses the global policy.
+
+    Example:
+    ```python
+    import numpy as np
+    from tf_t2v.video import VideoDecoder
+
+    decoder = VideoDecoder(num_frames=4, height=16, width=16, noise_dim=4, channels=[16, 8],
+                           base_frames=2, pixel_shuffle=2, cond_dim=16)
+    clips = decoder(np.zeros((2, 8)), np.zeros((2, 4)))  # (2, 4, 16, 16, 3) in [-1, 1]
+    ```
+    """
+
+    def __init__(
+        self,
+        num_frames=16,
+        height=64,
+        width=64,
+        noise_dim=32,
+        channels=(256, 128, 64, 32),
+        base_frames=2,
+        pixel_shuffle=2,
+        cond_dim=256,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.num_frames = int(num_frames)
+        self.height = int(height)
+        self.width = int(width)
+        self.noise_dim = int(noise_dim)
+        self.channels = [int(c) for c in channels]
+        self.base_frames = int(base_frames)
+        self.pixel_shuffle = int(pixel_shuffle)
+        self.cond_dim = int(cond_dim)
+        if not self.channels or min(self.channels) < 1:
+            raise ValueError(f"channels must list at least one positive width; got {list(channels)}.")
+        if self.noise_dim < 1:
+            raise ValueError(f"noise_dim must be >= 1; got {noise_dim}.")
+        stages = len(self.channels) - 1
+        scale = 2**stages * self.pixel_shuffle
+        _log2(self.pixel_shuffle, "pixel_shuffle")
+        if self.height % scale or self.width % scale:
+            raise ValueError(
+                f"height and width ({self.height}x{self.width}) must be multiples of "
+                f"2**(len(channels) - 1) * pixel_shuffle = {scale}."
+            )
+        time_ups = _log2(self.num_frames // max(self.base_frames, 1), "num_frames / base_frames")
+        if self.base_frames * 2**time_ups != self.num_frames:
+            raise ValueError(f"num_frames ({self.num_frames}) must be base_frames ({self.base_frames}) "
+                             "times a power of two.")
+        if time_ups > stages:
+            raise ValueError(
+                f"num_frames / base_frames = {2**time_ups} needs {time_ups} upsampling stages; "
+                f"channels gives {stages}: raise base_frames or add stages."
+            )
+        self.base_height = self.height // scale
+        self.base_width = self.width // scale
+        # Frames double in the first stages until they reach num_frames.
+        self.time_strides = [2 if i < time_ups else 1 for i in range(stages)]
+        policy = self.dtype_policy
+        self.cond_mlp = [
+            keras.layers.Dense(self.cond_dim, activation="silu", dtype=policy, name="cond_0"),
+            keras.layers.Dense(self.cond_dim, dtype=policy, name="cond_1"),
+        ]
+        self.prior_head = keras.layers.Dense(2 * self.noise_dim, kernel_initializer="zeros", dtype=policy,
+                                             name="prior")
+        base = self.base_frames * self.base_height * self.base_width * self.channels[0]
+        self.stem = keras.layers.Dense(base, dtype=policy, name="stem")
+        self.films = [FiLM(c, dtype=policy, name=f"film_{i}") for i, c in enumerate(self.channels)]
+        self.ups = [
+            keras.layers.Conv3DTranspose(
+                c, (2 * s, 4, 4) if s > 1 else (3, 4, 4), strides=(s, 2, 2), padding="same",
+                dtype=policy, name=f"up_{i}",
+            )
+            for i, (c, s) in enumerate(zip(self.channels[1:], self.time_strides))
+        ]
+        self.to_rgb = keras.layers.Conv3D(3 * self.pixel_shuffle**2, (1, 3, 3), padding="same", dtype=policy,
+                                          name="to_rgb")
+
+    def build(self, text_shape, noise_shape=None):
+        self.cond_mlp[0].build((None, text_shape[-1]))
+        self.cond_mlp[1].build((None, self.cond_dim))
+        self.prior_head.build((None, self.cond_dim))
+        style = (None, self.cond_dim + self.noise_dim)
+        self.stem.build(style)
+        t, h, w = self.base_frames, self.base_height, self.base_width
+        for i, c in enumerate(self.channels):
+            if i > 0:
+                self.ups[i - 1].build((None, t, h, w, self.channels[i - 1]))
+                t, h, w = t * self.time_strides[i - 1], h * 2, w * 2
+            self.films[i].build((None, t, h, w, c), style)
+        self.to_rgb.build((None, t, h, w, self.channels[-1]))
+
+    def condition(self, text):
+        """Conditioning vectors (B, cond_dim) from sentence embeddings (B, D)."""
+        x = text
+        for layer in self.cond_mlp:
+            x = layer(x)
+        return x
+
+    def prior(self, cond):
+        """Mean and log-variance (B, noise_dim) each, float32, of z given the text."""
+        mean, logvar = ops.split(ops.cast(self.prior_head(cond), "float32"), 2, axis=-1)
+        return mean, ops.clip(logvar, -8.0, 4.0)
+
+    def decode(self, cond, z):
+        """Clips (B, T, H, W, 3) in [-1, 1] from conditioning (B, cond_dim) and codes (B, noise_dim)."""
+        style = ops.concatenate([cond, ops.cast(z, cond.dtype)], axis=-1)
+        x = self.stem(style)
+        x = ops.reshape(x, (-1, self.base_frames, self.base_height, self.base_width, self.channels[0]))
+        x = ops.silu(self.films[0](x, style))
+        for up, film in zip(self.ups, self.films[1:]):
+            x = ops.silu(film(up(x), style))  # (B, t, h, w, c), doubled
+        x = self.to_rgb(x)  # (B, T, H / p, W / p, 3 p^2)
+        p = self.pixel_shuffle
+        if p > 1:
+            b = ops.shape(x)[0]
+            h, w = self.height // p, self.width // p
+            x = ops.reshape(x, (b, self.num_frames, h, w, p, p, 3))
+            x = ops.transpose(x, (0, 1, 2, 4, 3, 5, 6))
+            x = ops.reshape(x, (b, self.num_frames, self.height, self.width, 3))
+        return ops.tanh(x)
+
+    def call(self, text, noise):
+        cond = self.condition(text)
+        mean, logvar = self.prior(cond)
+        z = mean + ops.exp(0.5 * logvar) * ops.cast(noise, "float32")
+        return self.decode(cond, z)
+
+    def compute_output_shape(self, text_shape, noise_shape=None):
+        return (text_shape[0], self.num_frames, self.height, self.width, 3)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_frames": self.num_frames,
+            "height": self.height,
+            "width": self.width,
+            "noise_dim": self.noise_dim,
+            "channels": list(self.channels),
+            "base_frames": self.base_frames,
+            "pixel_shuffle": self.pixel_shuffle,
+            "cond_dim": self.cond_dim,
+        }
