@@ -55,7 +55,7 @@ def test_bad_arguments_give_one_line_errors(data_dir, tmp_path, capsys):
     assert main(["data", "preview", "mnist/3.0.1", "--data-dir", data_dir, "-o", str(tmp_path / "x.png")]) == 2
     assert capsys.readouterr().err == (
         "tf-t2v data: error: Unknown dataset 'mnist/3.0.1'; accepted: moving_shapes/CONFIG or "
-        "captioned_videos/CONFIG, e.g. moving_shapes/single_64.\n")
+        "captioned_videos/CONFIG or scenes/CONFIG, e.g. moving_shapes/single_64.\n")
     assert main(["data", "preview", "moving_shapes/single_16", "--data-dir", data_dir, "-o", str(tmp_path / "x.png")]) == 2
     err = capsys.readouterr().err
     assert "'moving_shapes/single_16' is not built in" in err and "(presets of moving_shapes: " in err
@@ -97,3 +97,30 @@ def test_captioned_videos_of_only_bad_rows_is_one_line_error(tmp_path, capsys):
                  "--data-dir", str(tmp_path / "data")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("tf-t2v data: error: --manual-dir ") and err.endswith("is not a folder.")
+
+
+@pytest.fixture(scope="module")
+def scenes_dir(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("scenes"))
+    code = main(["data", "build", "scenes", "--config", "scenes_32", "--data-dir", path,
+                 "--sizes", "train=6,validation=2,test=2,test_unseen=2"])
+    assert code == 0
+    return path
+
+
+def test_scenes_build_and_preview(scenes_dir, tmp_path, capsys):
+    import tensorflow_datasets as tfds
+
+    import tfds_builders.scenes  # noqa: F401
+
+    info = tfds.builder("scenes/scenes_32", data_dir=scenes_dir).info
+    assert {k: v.num_examples for k, v in info.splits.items()} == {
+        "train": 6, "validation": 2, "test": 2, "test_unseen": 2}
+    capsys.readouterr()
+    out = str(tmp_path / "scenes.png")
+    assert main(["data", "preview", "scenes/scenes_32", "--data-dir", scenes_dir, "--num", "4", "-o", out]) == 0
+    assert os.path.getsize(out) > 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert len(printed) == 4 and printed[0].startswith("0: ")
+    assert main(["data", "build", "scenes", "--data-dir", str(tmp_path / "x"), "--num-frames", "4"]) == 2
+    assert "scenes takes --config and --sizes only" in capsys.readouterr().err

@@ -22,9 +22,9 @@ _ATTRIBUTE_SIZES = tuple(len(v) for v in spec.ATTRIBUTES.values())
 _SHAPE, _COLOR, _SIZE, _DIRECTION, _SPEED = range(5)
 
 
-def split_rng(config_name, split, chunk):
+def split_rng(config_name, split, chunk, dataset="moving_shapes"):
     """The random stream of one chunk of a split, seeded from names only (no Python hash())."""
-    digest = hashlib.sha256(f"moving_shapes/{config_name}/{split}".encode()).digest()
+    digest = hashlib.sha256(f"{dataset}/{config_name}/{split}".encode()).digest()
     entropy = int.from_bytes(digest[:16], "little")
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([entropy, chunk])))
 
@@ -107,8 +107,9 @@ def encode_png(frames):
     return [header + _png_chunk(b"IDAT", zlib.compress(r.tobytes(), 1)) + _PNG_END for r in rows]
 
 
-def _validate_split_sizes(split_sizes):
-    sizes = dict(spec.SPLIT_SIZES)
+def validate_split_sizes(split_sizes, defaults=spec.SPLIT_SIZES):
+    """The split sizes a builder makes: `defaults`, some of them shrunk by `split_sizes`."""
+    sizes = dict(defaults)
     for split, size in (split_sizes or {}).items():
         if split not in sizes:
             raise ValueError(f"Unknown split {split!r} in split_sizes; accepted: {list(sizes)}.")
@@ -169,7 +170,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     DEFAULT_BUILDER_CONFIG_NAME = spec.DEFAULT_CONFIG
 
     def __init__(self, *, split_sizes=None, **kwargs):
-        self._split_sizes = _validate_split_sizes(split_sizes)
+        self._split_sizes = validate_split_sizes(split_sizes)
         super().__init__(**kwargs)
         self._original_state["split_sizes"] = split_sizes  # So that pickling keeps the kwarg.
         built = self.built_split_sizes()

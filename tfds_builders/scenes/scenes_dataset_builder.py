@@ -1,0 +1,234 @@
+"""scenes: captioned landscape clips, rendered exactly as the specification says."""
+
+import contextlib
+import dataclasses
+import functools
+import itertools
+import multiprocessing
+import os
+
+from absl import logging
+import numpy as np
+import tensorflow_datasets as tfds
+from tqdm import tqdm
+
+from tfds_builders.moving_shapes.moving_shapes_dataset_builder import encode_png
+from tfds_builders.moving_shapes.moving_shapes_dataset_builder import split_rng
+from tfds_builders.moving_shapes.moving_shapes_dataset_builder import validate_split_sizes
+from tfds_builders.scenes import captions
+from tfds_builders.scenes import render
+from tfds_builders.scenes import spec
+
+# Clips sampled per random stream: example i of a split does not depend on the split size,
+# nor on how many processes render it.
+CHUNK = 64
+_COLUMN = {name: i for i, name in enumerate(spec.ATTRIBUTE_COLUMNS)}
+
+
+@functools.lru_cache(maxsize=None)
+def allowed_triples(held_out):
+    """(place, time, weather) index triples, (M, 3): the 14 held-out ones or the 86 seen ones."""
+    triples = itertools.product(range(len(spec.PLACES)), range(len(spec.TIMES)), range(len(spec.WEATHERS)))
+    return np.array([t for t in triples if spec.is_held_out(*t) == held_out], np.int64)
+
+
+def sample_attributes(rng, num, held_out):
+    """Attribute indices of `num` clips, (num, 7) in `spec.ATTRIBUTE_COLUMNS` order.
+
+    The (place, time, weather) triple is uniform over the held-out triples (`held_out=True`,
+    the test_unseen split) or the seen ones (every other split); the subject is none, bird,
+    plane or balloon with `spec.SUBJECT_PROBABILITIES`; a bird or plane heads left or right
+    uniformly, a balloon up; camera and style are uniform. All independent.
+    """
+    triples = allowed_triples(held_out)
+    picked = triples[rng.integers(len(triples), size=num)]  # (num, 3)
+    attrs = np.empty((num, len(spec.ATTRIBUTES)), np.int64)
+    attrs[:, _COLUMN["place"]], attrs[:, _COLUMN["time"]], attrs[:, _COLUMN["weather"]] = picked.T
+    subject = rng.choice(len(spec.SUBJECTS), size=num, p=spec.SUBJECT_PROBABILITIES)
+    sideways = 1 + rng.integers(2, size=num)  # left or right
+    heading = np.select([subject == 0, subject == 3], [0, 3], sideways)
+    attrs[:, _COLUMN["subject"]], attrs[:, _COLUMN["heading"]] = subject, heading
+    attrs[:, _COLUMN["camera"]] = rng.integers(len(spec.CAMERAS), size=num)
+    attrs[:, _COLUMN["style"]] = rng.integers(len(spec.STYLES), size=num)
+    return attrs
+
+
+def sample_chunk(config_name, split, chunk):
+    """One chunk of a split: attributes (CHUNK, 7), scenes, named (CHUNK, 5) bool, captions."""
+    rng = split_rng(config_name, split, chunk, dataset="scenes")
+    unseen = split == "test_unseen"
+    attrs = sample_attributes(rng, CHUNK, held_out=unseen)
+    scene = render.sample_scenes(rng, attrs)
+    named = captions.sample_named(rng, attrs, name_triple=unseen)
+    texts = [
+        captions.make_caption(rng, dict(zip(spec.ATTRIBUTE_COLUMNS, a)), dict(zip(spec.NAMED_ATTRIBUTES, n)))
+        for a, n in zip(attrs, named)
+    ]
+    return attrs, scene, named, texts
+
+
+def chunk_examples(job):
+    """The (key, example) pairs of one chunk: job = (config name, height, split, chunk, count)."""
+    config_name, height, split, chunk, count = job
+    attrs, scene, named, texts = sample_chunk(config_name, split, chunk)
+    examples = []
+    for i in range(count):
+        clip = render.render_clip(attrs[i], render.scene_row(scene, i), height)  # (T, H, H, 3)
+        example = {"video": encode_png(clip), "caption": texts[i]}
+        example.update({name: int(attrs[i, k]) for k, name in enumerate(spec.ATTRIBUTE_COLUMNS)})
+        example.update({f"{name}_named": bool(named[i, k]) for k, name in enumerate(spec.NAMED_ATTRIBUTES)})
+        examples.append((chunk * CHUNK + i, example))
+    return examples
+
+
+@dataclasses.dataclass
+class ScenesConfig(tfds.core.BuilderConfig):
+    """A scenes variant: `spec.CONFIGS` gives the frame size of each named config.
+
+    Args:
+        height: int. Frame height = width in pixels.
+    """
+
+    height: int = 64
+
+
+def _config(name):
+    height = spec.CONFIGS[name]
+    return ScenesConfig(name=name, height=height, description=f"16 frames of {height}x{height}.")
+
+
+class Builder(tfds.core.GeneratorBasedBuilder):
+    """DatasetBuilder for scenes: generated landscape clips with captions, no download.
+
+    Args:
+        split_sizes: dict split name -> int. Shrinks those splits (the rest keep the
+            specification's sizes); for tests and quick runs. The sizes of a build are kept in
+            `info.metadata["split_sizes"]` and `info.metadata["shrunk"]`; preparing into a
+            data_dir that holds a build of other sizes raises ValueError.
+        num_workers: int or None. Processes that render chunks of clips in parallel (None: one
+            per CPU core; 1: in this process). The examples do not depend on it.
+        **kwargs: forwarded to `tfds.core.GeneratorBasedBuilder` (config, data_dir, version).
+
+    Example:
+    ```python
+    from tfds_builders.scenes import Builder
+    builder = Builder(config="scenes_32", data_dir="tiny_data",
+                      split_sizes={"train": 64, "validation": 8, "test": 8, "test_unseen": 8})
+    builder.download_and_prepare()
+    ds = builder.as_dataset(split="train")  # {"video": (16, 32, 32, 3) uint8, "caption", ...}
+    ```
+    """
+
+    VERSION = tfds.core.Version("1.0.0")
+    RELEASE_NOTES = {"1.0.0": "Initial release: scenes_64, scenes_32, scenes_128."}
+    BUILDER_CONFIGS = [_config(name) for name in spec.CONFIGS]
+    DEFAULT_BUILDER_CONFIG_NAME = spec.DEFAULT_CONFIG
+
+    def __init__(self, *, split_sizes=None, num_workers=None, **kwargs):
+        self._split_sizes = validate_split_sizes(split_sizes, spec.SPLIT_SIZES)
+        if num_workers is not None and (isinstance(num_workers, bool) or int(num_workers) != num_workers
+                                        or num_workers < 1):
+            raise ValueError(f"num_workers must be None or an int >= 1; got {num_workers!r}.")
+        self._num_workers = num_workers
+        self._pool = None
+        super().__init__(**kwargs)
+        self._original_state["split_sizes"] = split_sizes  # So that pickling keeps the kwargs.
+        self._original_state["num_workers"] = num_workers
+        built = self.built_split_sizes()
+        if built is not None and built != self._split_sizes:
+            logging.warning(
+                "%s in %s was built with split sizes %s, not %s.",
+                self.builder_config.name, self.data_dir, built, self._split_sizes,
+            )
+
+    @property
+    def split_sizes(self):
+        """The split sizes this builder generates: dict split name -> int."""
+        return dict(self._split_sizes)
+
+    def built_split_sizes(self):
+        """The split sizes of the build in data_dir, or None if nothing is built there."""
+        if not (self.data_path / "dataset_info.json").exists():
+            return None
+        return {split: self.info.splits[split].num_examples for split in self.info.splits}
+
+    def download_and_prepare(self, *args, **kwargs):
+        built = self.built_split_sizes()
+        if built is not None and built != self._split_sizes:
+            raise ValueError(
+                f"{self.data_dir} already holds scenes/{self.builder_config.name} built with "
+                f"split sizes {built}, not the requested {self._split_sizes}; use another data_dir "
+                "or delete that one."
+            )
+        with self._workers():
+            return super().download_and_prepare(*args, **kwargs)
+
+    @contextlib.contextmanager
+    def _workers(self):
+        """One pool of render processes for the whole build, when more than one chunk needs it."""
+        chunks = max(-(-size // CHUNK) for size in self._split_sizes.values())
+        if chunks <= 1 or self._num_workers == 1 or self.built_split_sizes() is not None:
+            yield
+            return
+        processes = min(int(self._num_workers or os.cpu_count() or 1), chunks)
+        if processes <= 1:
+            yield
+            return
+        # fork: a worker starts at once and re-runs no script (spawn would re-import __main__
+        # and TensorFlow). Workers only run numpy and zlib, never the parent's TensorFlow.
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with multiprocessing.get_context(method).Pool(processes) as pool:
+            self._pool = pool
+            try:
+                yield
+            finally:
+                self._pool = None
+
+    def _info(self):
+        config = self.builder_config
+        size = config.height
+        features = {
+            "video": tfds.features.Video(
+                shape=(spec.NUM_FRAMES, size, size, 3), doc=f"RGB clip at {spec.FPS} fps, one PNG per frame."
+            ),
+            "caption": tfds.features.Text(),
+        }
+        features.update({name: tfds.features.ClassLabel(names=names) for name, names in spec.ATTRIBUTES.items()})
+        features.update({
+            f"{name}_named": tfds.features.Scalar(
+                dtype=np.bool_, doc=f"Whether the caption names the {name}; if not, it is "
+                + (f"{spec.DEFAULTS[name]}." if name in spec.DEFAULTS else "any value."),
+            )
+            for name in spec.NAMED_ATTRIBUTES
+        })
+        shrunk = self._split_sizes != spec.SPLIT_SIZES
+        sizes = ", ".join(f"{k}={v}" for k, v in self._split_sizes.items())
+        readme = self.get_metadata()  # README.md, CITATIONS.bib and TAGS.txt beside this file.
+        return tfds.core.DatasetInfo(
+            builder=self,
+            description=readme.description
+            + (f"\n\nSHRUNK build, not the full dataset: {sizes}." if shrunk else ""),
+            features=tfds.features.FeaturesDict(features),
+            supervised_keys=("caption", "video"),
+            citation=readme.citation,
+            metadata=tfds.core.MetadataDict(
+                fps=spec.FPS, split_sizes=dict(self._split_sizes), shrunk=shrunk
+            ),
+        )
+
+    def _split_generators(self, dl_manager):
+        del dl_manager  # Generated: nothing to download.
+        return {split: self._generate_examples(split, size) for split, size in self._split_sizes.items()}
+
+    def _generate_examples(self, split, num_examples):
+        config = self.builder_config
+        jobs = [
+            (config.name, config.height, split, chunk, min(CHUNK, num_examples - chunk * CHUNK))
+            for chunk in range(-(-num_examples // CHUNK))
+        ]
+        results = self._pool.imap(chunk_examples, jobs) if self._pool else map(chunk_examples, jobs)
+        with tqdm(total=num_examples, desc=f"scenes/{config.name} {split}", unit=" clips",
+                  leave=False) as progress:
+            for examples in results:
+                yield from examples
+                progress.update(len(examples))
