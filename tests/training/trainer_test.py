@@ -107,3 +107,31 @@ def test_data_and_model_must_agree_on_objects_per_clip():
     with pytest.raises(ValueError, match="2 object.s. per clip but the model draws 1"):
         trainer.check_shapes(model, spec)
     trainer.check_shapes(model, {**spec, "start": tf.TensorSpec((2, 2))})  # one object: fine
+
+
+def test_general_family_trains_from_captions_and_clips_only(tiny_data_dir, tmp_path):
+    from tf_t2v.models import TextToVideoVAE
+
+    run_dir = str(tmp_path / "run")
+    cfg = config.resolve("general_tiny", overrides=[f"data.data_dir={tiny_data_dir}",
+                                                    "data.name=moving_shapes/single_32"])
+    model = train(cfg, run_dir, verbose=0)
+    assert isinstance(model, TextToVideoVAE)
+    assert int(model.g_optimizer.iterations.numpy()) == 4
+    assert set(model.history.history) >= {"loss", "rec_loss", "temporal_loss", "kl"}
+    assert sorted(os.listdir(os.path.join(run_dir, "checkpoints"))) == ["ckpt-0001.keras", "ckpt-0002.keras", "latest"]
+    restored = keras.saving.load_model(os.path.join(run_dir, "model.keras"), compile=False)
+    prompt = ["a large red circle moves slowly to the right"]
+    np.testing.assert_array_equal(restored.generate(prompt, seed=3), model.generate(prompt, seed=3))
+    # The batches carry captions and clips, nothing the dataset's renderer knows.
+    batch = trainer.training_dataset(cfg.data, seed=0, keys=trainer.GENERAL_INPUTS).element_spec
+    assert set(batch) == {"caption", "video"}
+
+
+@pytest.mark.parametrize("preset, shape", [("general_tiny", (4, 16, 16)), ("scenes_64", (16, 64, 64)),
+                                           ("scenes_32", (16, 32, 32)), ("clips_32", (16, 32, 32))])
+def test_general_presets_build_models_of_their_data_shape(preset, shape):
+    model = trainer.build_model(config.get_preset(preset), ["a", "red", "circle"], tf.distribute.get_strategy())
+    assert type(model).__name__ == "TextToVideoVAE"
+    assert (model.num_frames,) + model.frame_size == shape
+    assert model.g_optimizer.built

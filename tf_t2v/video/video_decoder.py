@@ -17,7 +17,7 @@ def _log2(value, what):
 
 @keras.saving.register_keras_serializable(package="tf_t2v")
 class VideoDecoder(keras.layers.Layer):
-    """A sentence embedding and noise in, a whole clip (B, T, H, W, 3) in [-1, 1] out.
+    """A sentence embedding and noise in, a whole clip (B, T, H, W, 3) on the [-1, 1] scale out.
 
     Nothing in it knows what the clips show: every pixel of every frame comes out of one
     spatio-temporal conv-transpose stack, so it can draw full-frame content, textures, lighting
@@ -31,7 +31,8 @@ class VideoDecoder(keras.layers.Layer):
       height and width (and the frame count until it reaches num_frames), modulated by FiLM from
       (cond, z); a last convolution predicts `pixel_shuffle`^2 RGB values per position, which
       a depth-to-space step spreads over full-size frames (so the costliest convolutions run
-      at 1 / pixel_shuffle of the size).
+      at 1 / pixel_shuffle of the size). The output is linear (no tanh: a saturated tanh stops
+      the gradient of a pixel loss); `tf_t2v.models.to_uint8` clips it to [-1, 1].
 
     Trained with a posterior over z (`tf_t2v.video.VideoEncoder`) by `tf_t2v.models.TextToVideoVAE`.
 
@@ -53,7 +54,7 @@ class VideoDecoder(keras.layers.Layer):
 
     decoder = VideoDecoder(num_frames=4, height=16, width=16, noise_dim=4, channels=[16, 8],
                            base_frames=2, pixel_shuffle=2, cond_dim=16)
-    clips = decoder(np.zeros((2, 8)), np.zeros((2, 4)))  # (2, 4, 16, 16, 3) in [-1, 1]
+    clips = decoder(np.zeros((2, 8)), np.zeros((2, 4)))  # (2, 4, 16, 16, 3)
     ```
     """
 
@@ -150,7 +151,7 @@ class VideoDecoder(keras.layers.Layer):
         return mean, ops.clip(logvar, -8.0, 4.0)
 
     def decode(self, cond, z):
-        """Clips (B, T, H, W, 3) in [-1, 1] from conditioning (B, cond_dim) and codes (B, noise_dim)."""
+        """Clips (B, T, H, W, 3), on the [-1, 1] scale, from conditioning (B, cond_dim) and codes (B, noise_dim)."""
         style = ops.concatenate([cond, ops.cast(z, cond.dtype)], axis=-1)
         x = self.stem(style)
         x = ops.reshape(x, (-1, self.base_frames, self.base_height, self.base_width, self.channels[0]))
@@ -165,7 +166,7 @@ class VideoDecoder(keras.layers.Layer):
             x = ops.reshape(x, (b, self.num_frames, h, w, p, p, 3))
             x = ops.transpose(x, (0, 1, 2, 4, 3, 5, 6))
             x = ops.reshape(x, (b, self.num_frames, self.height, self.width, 3))
-        return ops.tanh(x)
+        return x
 
     def call(self, text, noise):
         cond = self.condition(text)

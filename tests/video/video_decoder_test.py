@@ -1,0 +1,60 @@
+import keras
+import numpy as np
+import pytest
+
+from tf_t2v.testing.test_case import TestCase
+from tf_t2v.video import VideoDecoder
+
+KWARGS = dict(num_frames=4, height=16, width=16, noise_dim=4, channels=[16, 8], base_frames=2, pixel_shuffle=2,
+              cond_dim=16)
+
+
+class VideoDecoderTest(TestCase):
+    def setUp(self):
+        super().setUp()
+        rng = np.random.default_rng(0)
+        self.text = rng.normal(size=(3, 12)).astype("float32")
+        self.noise = rng.normal(size=(3, 4)).astype("float32")
+
+    def test_output_shape(self):
+        out = np.asarray(VideoDecoder(**KWARGS)(self.text, self.noise))
+        self.assertEqual(out.shape, (3, 4, 16, 16, 3))
+        self.assertTrue(np.all(np.isfinite(out)))
+
+    def test_every_frame_and_pixel_depends_on_the_inputs(self):
+        # Nothing is a fixed background: changing the text changes pixels in every frame.
+        decoder = VideoDecoder(**KWARGS)
+        keras.utils.set_random_seed(3)
+        for w in decoder.films[0].dense.weights[:1]:
+            w.assign(np.random.default_rng(1).normal(size=w.shape).astype("float32"))
+        a = np.asarray(decoder(self.text, self.noise))
+        b = np.asarray(decoder(self.text[::-1], self.noise))
+        changed = np.abs(a - b).max(axis=(2, 3, 4))  # (B, T)
+        self.assertTrue(np.all(changed[0] > 1e-4))
+
+    def test_noise_goes_through_the_text_prior(self):
+        decoder = VideoDecoder(**KWARGS)
+        decoder(self.text, self.noise)
+        cond = decoder.condition(self.text)
+        mean, logvar = decoder.prior(cond)
+        z = np.asarray(mean) + np.exp(0.5 * np.asarray(logvar)) * self.noise
+        self.assertAllTensorsClose(decoder(self.text, self.noise), decoder.decode(cond, z), atol=1e-5)
+
+    def test_serialization_and_keras_round_trip(self):
+        decoder = VideoDecoder(**KWARGS)
+        decoder(self.text, self.noise)
+        self.run_serialization_test(decoder)
+        text, noise = keras.Input((12,)), keras.Input((4,))
+        model = keras.Model([text, noise], decoder(text, noise))
+        self.run_keras_saving_test(model, [self.text, self.noise], call=lambda m, x: m(x))
+
+    def test_mixed_precision(self):
+        self.run_mixed_precision_test(VideoDecoder, KWARGS, (self.text, self.noise), expected_output_dtype="bfloat16")
+
+    def test_sizes_it_cannot_reach_are_refused(self):
+        with pytest.raises(ValueError, match="multiples of"):
+            VideoDecoder(**{**KWARGS, "height": 18})
+        with pytest.raises(ValueError, match="power of two"):
+            VideoDecoder(**{**KWARGS, "num_frames": 6, "base_frames": 4})
+        with pytest.raises(ValueError, match="upsampling stages"):
+            VideoDecoder(**{**KWARGS, "num_frames": 16, "base_frames": 1})
