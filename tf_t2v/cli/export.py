@@ -19,7 +19,7 @@ def add_parser(subparsers):
         description=__doc__.split("\n\n")[0],
     )
     parser.add_argument("--model", required=True, metavar="MODEL.keras",
-                        help="the trained TextToVideoGAN (a training run's model.keras)")
+                        help="the trained model (a training run's model.keras or a checkpoint)")
     parser.add_argument("--out", required=True, metavar="ROOT/NAME/VERSION",
                         help="version folder, e.g. saved_models/moving_shapes/1 (integer VERSION); "
                              "without VERSION the next free one is used")
@@ -33,12 +33,31 @@ def add_parser(subparsers):
     parser.set_defaults(func=run)
 
 
+def run_config_of(model_path):
+    """The run configuration (a plain dict) of the run a model file comes from, or None.
+
+    A run's model.keras sits in the run folder beside config.yaml; checkpoints sit one folder
+    below it (checkpoints/ckpt-*.keras).
+    """
+    from tf_t2v.training import config as config_lib
+
+    folder = os.path.dirname(os.path.abspath(model_path))
+    for candidate in (folder, os.path.dirname(folder)):
+        path = os.path.join(candidate, "config.yaml")
+        if os.path.isfile(path):
+            try:
+                return config_lib.to_dict(config_lib.load(path))
+            except ValueError as e:
+                raise ValueError(f"The run's {path} cannot be read as a run config: {e}") from None
+    return None
+
+
 def run(args):
     from tf_t2v.export.saved_model_exporter import DEFAULT_WARMUP_PROMPTS, SavedModelExporter
     from tf_t2v.export.serving_config import CONFIG_FILE
 
     if not args.model.endswith(".keras"):
-        raise ValueError(f"--model must be a .keras file of a trained TextToVideoGAN; got {args.model!r}.")
+        raise ValueError(f"--model must be a .keras file of a trained model; got {args.model!r}.")
     if not os.path.isfile(args.model):
         raise FileNotFoundError(f"No model file at {args.model!r}.")
     from tf_t2v.cli.paths import check_writable
@@ -47,11 +66,14 @@ def run(args):
     check_writable(args.out)  # before the model loads
 
     model = load(args.model)
+    run_config = run_config_of(args.model)
+    preview = ((run_config or {}).get("train") or {}).get("preview_prompts")
     exporter = SavedModelExporter(
         model,
         max_batch_size=args.max_batch_size,
-        warmup_prompts=args.warmup_prompt or DEFAULT_WARMUP_PROMPTS,
+        warmup_prompts=args.warmup_prompt or preview or DEFAULT_WARMUP_PROMPTS,
         container_root=args.container_root,
+        run_config=run_config,
     )
     version_dir = exporter.export(args.out, overwrite=args.overwrite)
     base_path = os.path.dirname(version_dir)

@@ -62,6 +62,9 @@ class SavedModelExporter:
         warmup_batch_sizes: list of int. A warmup request per signature and batch size.
         container_root: str. Where the server sees the serving root (the folder holding
             `base_path`), used for the base paths in `models.config`.
+        run_config: dict or None. The training run's configuration (its config.yaml), recorded
+            in `assets.extra/tf_t2v.json` with the dataset it names, beside the model family
+            and classes, the vocabulary and the example (warmup) prompts.
 
     Example:
     ```python
@@ -81,6 +84,7 @@ class SavedModelExporter:
         warmup_prompts=DEFAULT_WARMUP_PROMPTS,
         warmup_batch_sizes=(1,),
         container_root=DEFAULT_CONTAINER_ROOT,
+        run_config=None,
     ):
         from tf_t2v.models import TextToVideo
 
@@ -101,6 +105,7 @@ class SavedModelExporter:
                     f"Warmup batch sizes must be in [1, max_batch_size={self.max_batch_size}]; got {b}."
                 )
         self.container_root = container_root
+        self.run_config = dict(run_config) if run_config else None
 
     def metadata(self):
         """Plain-JSON facts about the export that the signatures do not carry."""
@@ -117,6 +122,13 @@ class SavedModelExporter:
             "compute_dtype": model.ema_generator.compute_dtype,
             "keras_version": keras.__version__,
             "tensorflow_version": tf.__version__,
+            "family": model.FAMILY,
+            "model_class": type(model).__name__,
+            "generator_class": type(model.generator).__name__,
+            "dataset": (self.run_config or {}).get("data", {}).get("name"),
+            "example_prompts": list(self.warmup_prompts),
+            "vocabulary": model.vocabulary,
+            "run_config": self.run_config,
         }
 
     def _write_saved_model(self, export_dir):

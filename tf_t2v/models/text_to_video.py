@@ -181,6 +181,7 @@ class TextToVideo(keras.Model):
         return self.generate_from_embedding(embedding, seeds, truncation)
 
     # === Serialisation ===
+    FAMILY = None  # the model family a subclass implements, as run configs name it
     # Sub-models a config serialises; subclasses extend this tuple.
     _PARTS = ("tokenizer", "text_encoder", "generator")
 

@@ -305,6 +305,7 @@ class TextToVideoGAN(TextToVideo):
         return {name: self.trackers[name].result() for name in ("d_real", "d_fake", "g_adv", "rec_loss")}
 
     # === Serialisation ===
+    FAMILY = "sprite"
     _PARTS = TextToVideo._PARTS + ("discriminator",)
 
     def get_config(self):

@@ -50,6 +50,7 @@ class TextToVideoVAE(TextToVideo):
     ```
     """
 
+    FAMILY = "general"
     _PARTS = TextToVideo._PARTS + ("encoder",)
 
     def __init__(
