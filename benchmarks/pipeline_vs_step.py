@@ -68,8 +68,7 @@ def main(argv=None):
     dataset = trainer.training_dataset(cfg.data, seed=cfg.train.seed, labels=tuple(cfg.model.attribute_classes))
     model = trainer.build_model(cfg, vocabulary, strategy)
     trainer.check_shapes(model, dataset.element_spec)
-    if cfg.train.jit_compile or isinstance(strategy, tf.distribute.TPUStrategy):
-        dataset = trainer.pretokenize(dataset, model.tokenizer)
+    dataset = dataset.map(model.preprocess, num_parallel_calls=tf.data.AUTOTUNE)  # as the trainer does
     strategy_lib.prepare_fit(model, strategy)
     model.make_train_function()
     batch_size = cfg.data.batch_size

@@ -33,7 +33,7 @@ load falls on all of them alike:
   jobs a spinning thread burns the time its partner needs, and the default can be several times
   slower. "vs PyTorch" compares with the faster of the two rows.
 - with --xla, also tf_t2v with `--set train.jit_compile=true`: the step compiled by XLA, captions
-  tokenized in the input pipeline (`pretokenize`), as the trainer does it then.
+  tokenized in the input pipeline (`model.preprocess`), as the trainer does it.
 - with --onednn, also tf_t2v as shipped in a process started with `TF_ENABLE_ONEDNN_OPTS=1`
   set before anything is imported (a check that the package's own setting took effect).
 
@@ -114,8 +114,7 @@ class KerasRunner:
             keras.mixed_precision.set_global_policy(self.precision)
             keras.utils.set_random_seed(cfg.train.seed)
             model = trainer.build_model(cfg, vocabulary, strategy)
-            if cfg.train.jit_compile or isinstance(strategy, tf.distribute.TPUStrategy):
-                dataset = trainer.pretokenize(dataset, model.tokenizer)
+            dataset = dataset.map(model.preprocess, num_parallel_calls=tf.data.AUTOTUNE)  # as the trainer does
             strategy_lib.prepare_fit(model, strategy)
         model.make_train_function()
         self.model = model

@@ -73,8 +73,8 @@ def test_jit_compiled_train_step_with_static_shapes(tiny_data_dir):
     dataset = trainer.training_dataset(cfg.data, seed=0)
     assert dataset.element_spec["video"].shape == (4, 4, 16, 16, 3)  # fully static
     model = trainer.build_model(cfg, ["a", "red", "circle"], tf.distribute.get_strategy())
-    dataset = trainer.pretokenize(dataset, model.tokenizer)
-    assert dataset.element_spec["caption"].dtype.is_integer
+    dataset = dataset.map(model.preprocess)
+    assert "caption" not in dataset.element_spec and dataset.element_spec["token_ids"].dtype.is_integer
     model.fit(dataset, epochs=1, steps_per_epoch=1, verbose=0)
     assert model.jit_compile is True
     assert np.isfinite(model.history.history["g_loss"][-1])

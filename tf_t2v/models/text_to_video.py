@@ -118,6 +118,18 @@ class TextToVideo(keras.Model):
         """Keras sums gradients over replicas: the factor that turns per-replica means into the global mean."""
         return 1.0 / tf.distribute.get_strategy().num_replicas_in_sync
 
+    def preprocess(self, batch):
+        """The task's preprocessor, for `tf.data.Dataset.map`: "caption" (B,) tf.string becomes
+        "token_ids" (B, L) int64, so tokenization runs in the input pipeline, not in the train
+        step (string ops do not compile with XLA or run on TPUs)."""
+        batch = dict(batch)
+        batch["token_ids"] = self.tokenizer(batch.pop("caption"))
+        return batch
+
+    def token_ids(self, batch):
+        """A batch's token ids: those the preprocessor added, else the captions tokenized here."""
+        return batch["token_ids"] if "token_ids" in batch else self.tokenizer(batch["caption"])
+
     # === Sampling ===
     def call(self, inputs, training=False):
         """{"token_ids": (B, L) int, "noise": (B, noise_dim)} -> clips (B, T, H, W, 3) in [-1, 1]."""

@@ -222,7 +222,7 @@ class TextToVideoGAN(TextToVideo):
 
     def train_step(self, data):
         video = ops.cast(data["video"], self.compute_dtype)
-        tokens = self.tokenizer(data["caption"])
+        tokens = self.token_ids(data)
         batch = ops.shape(video)[0]
         noise = keras.random.normal((batch, self.noise_dim), seed=self.seed_generator)
         scale = self._replica_scale()
@@ -288,7 +288,7 @@ class TextToVideoGAN(TextToVideo):
 
     def test_step(self, data):
         video = ops.cast(data["video"], "float32")
-        tokens = self.tokenizer(data["caption"])
+        tokens = self.token_ids(data)
         text = self.ema_text_encoder(tokens)["pooled"]
         batch = ops.shape(video)[0]
         noise = keras.random.normal((batch, self.noise_dim), seed=self.seed_generator)

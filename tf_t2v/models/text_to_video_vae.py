@@ -100,7 +100,7 @@ class TextToVideoVAE(TextToVideo):
     def losses_for(self, data, training=False):
         """The loss terms (dict of float32 scalars) for a batch, from one posterior sample."""
         video = ops.cast(data["video"], "float32")
-        text = self.text_encoder(self.tokenizer(data["caption"]), training=training)["pooled"]
+        text = self.text_encoder(self.token_ids(data), training=training)["pooled"]
         cond = self.generator.condition(text)
         prior_mean, prior_logvar = self.generator.prior(cond)
         mean, logvar = self.encoder(video, cond)

@@ -116,25 +116,6 @@ def training_dataset(data, seed, labels=(), keys=MODEL_INPUTS):
     return ds.with_options(options)
 
 
-def pretokenize(dataset, tokenizer):
-    """Captions to token ids in the input pipeline, for train steps that cannot run string ops.
-
-    XLA (`jit_compile=True`) and TPUs compile the whole train step, and string ops do not
-    compile. The ids are computed here, on the host, and `tokenizer` is made to pass integer
-    input through unchanged, so the model's own `tokenizer(data["caption"])` becomes a no-op.
-    Prompts (strings) are tokenized as before.
-    """
-    call = tokenizer.call
-
-    def call_or_pass_ids(inputs):
-        if isinstance(inputs, tf.Tensor) and inputs.dtype.is_integer:
-            return inputs
-        return call(inputs)
-
-    tokenizer.call = call_or_pass_ids
-    return dataset.map(lambda batch: {**batch, "caption": call(batch["caption"])})
-
-
 def build_gan(vocabulary, cfg):
     """The model `cfg.model` describes, from the run config: a `TextToVideoGAN` for the sprite
     family, a `TextToVideoVAE` for the general one; every argument from `cfg.model`, plus the
@@ -341,8 +322,7 @@ def train(cfg, run_dir, model_fn=None, verbose="auto"):
                                keys=MODEL_INPUTS if sprite else GENERAL_INPUTS)
     model = build_model(cfg, vocabulary, strategy, model_fn)
     check_shapes(model, dataset.element_spec)
-    if cfg.train.jit_compile or isinstance(strategy, tf.distribute.TPUStrategy):
-        dataset = pretokenize(dataset, model.tokenizer)
+    dataset = dataset.map(model.preprocess, num_parallel_calls=tf.data.AUTOTUNE)  # tokens on the host
     strategy_lib.prepare_fit(model, strategy)
 
     model.fit(
