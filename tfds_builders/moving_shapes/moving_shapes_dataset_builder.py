@@ -2,16 +2,14 @@
 
 import dataclasses
 import functools
-import hashlib
 import itertools
-import struct
-import zlib
 
-from absl import logging
 import numpy as np
 import tensorflow_datasets as tfds
 from tqdm import tqdm
 
+from tfds_builders import generated
+from tfds_builders.generated import encode_png
 from tfds_builders.moving_shapes import captions
 from tfds_builders.moving_shapes import render
 from tfds_builders.moving_shapes import spec
@@ -22,11 +20,9 @@ _ATTRIBUTE_SIZES = tuple(len(v) for v in spec.ATTRIBUTES.values())
 _SHAPE, _COLOR, _SIZE, _DIRECTION, _SPEED = range(5)
 
 
-def split_rng(config_name, split, chunk, dataset="moving_shapes"):
+def split_rng(config_name, split, chunk):
     """The random stream of one chunk of a split, seeded from names only (no Python hash())."""
-    digest = hashlib.sha256(f"{dataset}/{config_name}/{split}".encode()).digest()
-    entropy = int.from_bytes(digest[:16], "little")
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([entropy, chunk])))
+    return generated.split_rng("moving_shapes", config_name, split, chunk)
 
 
 def allowed_triples(held_out):
@@ -82,46 +78,6 @@ def sample_chunk(config_name, split, chunk):
     return attrs, starts, texts
 
 
-def _png_chunk(tag, data):
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_END = _png_chunk(b"IEND", b"")
-
-
-def encode_png(frames):
-    """Encodes RGB uint8 frames (F, H, W, 3) as a list of F standard PNG files (bytes).
-
-    8-bit truecolor, no interlacing, filter type 0 and zlib level 1: about three times faster
-    than cv2.imencode on these frames and as small; any PNG decoder reads them, among them
-    the `tf.io.decode_png` that `tfds.features.Video` uses.
-    """
-    frames = np.ascontiguousarray(frames, np.uint8)
-    num, height, width, channels = frames.shape
-    if channels != 3:
-        raise ValueError(f"encode_png takes RGB frames (F, H, W, 3); got shape {frames.shape}.")
-    header = _PNG_SIGNATURE + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-    rows = np.zeros((num, height, 1 + width * channels), np.uint8)  # filter byte 0, then pixels
-    rows[:, :, 1:] = frames.reshape(num, height, width * channels)
-    return [header + _png_chunk(b"IDAT", zlib.compress(r.tobytes(), 1)) + _PNG_END for r in rows]
-
-
-def validate_split_sizes(split_sizes, defaults=spec.SPLIT_SIZES):
-    """The split sizes a builder makes: `defaults`, some of them shrunk by `split_sizes`."""
-    sizes = dict(defaults)
-    for split, size in (split_sizes or {}).items():
-        if split not in sizes:
-            raise ValueError(f"Unknown split {split!r} in split_sizes; accepted: {list(sizes)}.")
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 1 <= size <= sizes[split]:
-            raise ValueError(
-                f"split_sizes[{split!r}] must be an int from 1 to {sizes[split]} (a split can only "
-                f"shrink); got {size!r}."
-            )
-        sizes[split] = int(size)
-    return sizes
-
-
 @dataclasses.dataclass
 class MovingShapesConfig(tfds.core.BuilderConfig):
     """A moving_shapes variant: `spec.CONFIGS` gives the values of each named config.
@@ -140,7 +96,7 @@ def _config(name, description):
     return MovingShapesConfig(name=name, num_objects=num_objects, height=height, description=description)
 
 
-class Builder(tfds.core.GeneratorBasedBuilder):
+class Builder(generated.ShrinkableSplits, tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for moving_shapes: generated clips, no download.
 
     Args:
@@ -168,38 +124,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         _config("double_64", "Two objects per clip (different shapes and colors), 16 frames of 64x64."),
     ]
     DEFAULT_BUILDER_CONFIG_NAME = spec.DEFAULT_CONFIG
+    SPLIT_SIZES = spec.SPLIT_SIZES
 
-    def __init__(self, *, split_sizes=None, **kwargs):
-        self._split_sizes = validate_split_sizes(split_sizes)
-        super().__init__(**kwargs)
-        self._original_state["split_sizes"] = split_sizes  # So that pickling keeps the kwarg.
-        built = self.built_split_sizes()
-        if built is not None and built != self._split_sizes:
-            logging.warning(
-                "%s in %s was built with split sizes %s, not %s.",
-                self.builder_config.name, self.data_dir, built, self._split_sizes,
-            )
-
-    @property
-    def split_sizes(self):
-        """The split sizes this builder generates: dict split name -> int."""
-        return dict(self._split_sizes)
-
-    def built_split_sizes(self):
-        """The split sizes of the build in data_dir, or None if nothing is built there."""
-        if not (self.data_path / "dataset_info.json").exists():
-            return None
-        return {split: self.info.splits[split].num_examples for split in self.info.splits}
-
-    def download_and_prepare(self, *args, **kwargs):
-        built = self.built_split_sizes()
-        if built is not None and built != self._split_sizes:
-            raise ValueError(
-                f"{self.data_dir} already holds moving_shapes/{self.builder_config.name} built with "
-                f"split sizes {built}, not the requested {self._split_sizes}; use another data_dir "
-                "or delete that one."
-            )
-        return super().download_and_prepare(*args, **kwargs)
 
     def _info(self):
         config = self.builder_config
@@ -221,18 +147,15 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         features["video"] = tfds.features.Video(
             shape=(frames, size, size, 3), doc=f"RGB clip at {spec.FPS} fps, one PNG per frame."
         )
-        shrunk = self._split_sizes != spec.SPLIT_SIZES
-        sizes = ", ".join(f"{k}={v}" for k, v in self._split_sizes.items())
         readme = self.get_metadata()  # README.md, CITATIONS.bib and TAGS.txt beside this file.
         return tfds.core.DatasetInfo(
             builder=self,
-            description=readme.description
-            + (f"\n\nSHRUNK build, not the full dataset: {sizes}." if shrunk else ""),
+            description=self.shrunk_description(readme.description),
             features=tfds.features.FeaturesDict(features),
             supervised_keys=("caption", "video"),
             citation=readme.citation,
             metadata=tfds.core.MetadataDict(
-                fps=spec.FPS, split_sizes=dict(self._split_sizes), shrunk=shrunk
+                fps=spec.FPS, split_sizes=self.split_sizes, shrunk=self.shrunk
             ),
         )
 

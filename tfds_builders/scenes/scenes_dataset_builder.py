@@ -7,14 +7,11 @@ import itertools
 import multiprocessing
 import os
 
-from absl import logging
 import numpy as np
 import tensorflow_datasets as tfds
 from tqdm import tqdm
 
-from tfds_builders.moving_shapes.moving_shapes_dataset_builder import encode_png
-from tfds_builders.moving_shapes.moving_shapes_dataset_builder import split_rng
-from tfds_builders.moving_shapes.moving_shapes_dataset_builder import validate_split_sizes
+from tfds_builders import generated
 from tfds_builders.scenes import captions
 from tfds_builders.scenes import render
 from tfds_builders.scenes import spec
@@ -55,7 +52,7 @@ def sample_attributes(rng, num, held_out):
 
 def sample_chunk(config_name, split, chunk):
     """One chunk of a split: attributes (CHUNK, 7), scenes, named (CHUNK, 5) bool, captions."""
-    rng = split_rng(config_name, split, chunk, dataset="scenes")
+    rng = generated.split_rng("scenes", config_name, split, chunk)
     unseen = split == "test_unseen"
     attrs = sample_attributes(rng, CHUNK, held_out=unseen)
     scene = render.sample_scenes(rng, attrs)
@@ -74,7 +71,7 @@ def chunk_examples(job):
     examples = []
     for i in range(count):
         clip = render.render_clip(attrs[i], render.scene_row(scene, i), height)  # (T, H, H, 3)
-        example = {"video": encode_png(clip), "caption": texts[i]}
+        example = {"video": generated.encode_png(clip), "caption": texts[i]}
         example.update({name: int(attrs[i, k]) for k, name in enumerate(spec.ATTRIBUTE_COLUMNS)})
         example.update({f"{name}_named": bool(named[i, k]) for k, name in enumerate(spec.NAMED_ATTRIBUTES)})
         examples.append((chunk * CHUNK + i, example))
@@ -97,7 +94,7 @@ def _config(name):
     return ScenesConfig(name=name, height=height, description=f"16 frames of {height}x{height}.")
 
 
-class Builder(tfds.core.GeneratorBasedBuilder):
+class Builder(generated.ShrinkableSplits, tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for scenes: generated landscape clips with captions, no download.
 
     Args:
@@ -123,43 +120,18 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     RELEASE_NOTES = {"1.0.0": "Initial release: scenes_64, scenes_32, scenes_128."}
     BUILDER_CONFIGS = [_config(name) for name in spec.CONFIGS]
     DEFAULT_BUILDER_CONFIG_NAME = spec.DEFAULT_CONFIG
+    SPLIT_SIZES = spec.SPLIT_SIZES
 
     def __init__(self, *, split_sizes=None, num_workers=None, **kwargs):
-        self._split_sizes = validate_split_sizes(split_sizes, spec.SPLIT_SIZES)
         if num_workers is not None and (isinstance(num_workers, bool) or int(num_workers) != num_workers
                                         or num_workers < 1):
             raise ValueError(f"num_workers must be None or an int >= 1; got {num_workers!r}.")
         self._num_workers = num_workers
         self._pool = None
-        super().__init__(**kwargs)
-        self._original_state["split_sizes"] = split_sizes  # So that pickling keeps the kwargs.
-        self._original_state["num_workers"] = num_workers
-        built = self.built_split_sizes()
-        if built is not None and built != self._split_sizes:
-            logging.warning(
-                "%s in %s was built with split sizes %s, not %s.",
-                self.builder_config.name, self.data_dir, built, self._split_sizes,
-            )
-
-    @property
-    def split_sizes(self):
-        """The split sizes this builder generates: dict split name -> int."""
-        return dict(self._split_sizes)
-
-    def built_split_sizes(self):
-        """The split sizes of the build in data_dir, or None if nothing is built there."""
-        if not (self.data_path / "dataset_info.json").exists():
-            return None
-        return {split: self.info.splits[split].num_examples for split in self.info.splits}
+        super().__init__(split_sizes=split_sizes, **kwargs)
+        self._original_state["num_workers"] = num_workers  # So that pickling keeps the kwarg.
 
     def download_and_prepare(self, *args, **kwargs):
-        built = self.built_split_sizes()
-        if built is not None and built != self._split_sizes:
-            raise ValueError(
-                f"{self.data_dir} already holds scenes/{self.builder_config.name} built with "
-                f"split sizes {built}, not the requested {self._split_sizes}; use another data_dir "
-                "or delete that one."
-            )
         with self._workers():
             return super().download_and_prepare(*args, **kwargs)
 
@@ -201,18 +173,15 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             )
             for name in spec.NAMED_ATTRIBUTES
         })
-        shrunk = self._split_sizes != spec.SPLIT_SIZES
-        sizes = ", ".join(f"{k}={v}" for k, v in self._split_sizes.items())
         readme = self.get_metadata()  # README.md, CITATIONS.bib and TAGS.txt beside this file.
         return tfds.core.DatasetInfo(
             builder=self,
-            description=readme.description
-            + (f"\n\nSHRUNK build, not the full dataset: {sizes}." if shrunk else ""),
+            description=self.shrunk_description(readme.description),
             features=tfds.features.FeaturesDict(features),
             supervised_keys=("caption", "video"),
             citation=readme.citation,
             metadata=tfds.core.MetadataDict(
-                fps=spec.FPS, split_sizes=dict(self._split_sizes), shrunk=shrunk
+                fps=spec.FPS, split_sizes=self.split_sizes, shrunk=self.shrunk
             ),
         )
 
