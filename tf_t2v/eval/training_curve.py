@@ -56,8 +56,24 @@ def read_curve(run_dir):
     ]
 
 
-def plot_curve(points, path, title="", size=(720, 420)):
-    """Draws accuracies (0 to 1) against minutes as a PNG: "all" bold, each attribute thin."""
+_MORE_COLORS = [(180, 119, 31), (14, 127, 255), (44, 160, 44), (40, 39, 214), (189, 103, 148),
+                (75, 86, 140), (194, 119, 227), (127, 127, 127), (34, 189, 188), (207, 190, 23)]
+
+
+def plot_curve(points, path, title="", size=(720, 420), names=None):
+    """Draws accuracies (0 to 1) against minutes as a PNG: the last name (default "all") bold,
+    the others thin.
+
+    Args:
+        points: list of dict with "minutes" and a value per name.
+        path: str. PNG file.
+        title: str.
+        size: (width, height) in pixels.
+        names: list of str or None. Series to draw (None: the moving_shapes attributes and "all").
+    """
+    names = list(names) if names is not None else list(ATTRIBUTE_NAMES) + ["all"]
+    colors = {n: _COLORS.get(n, _MORE_COLORS[i % len(_MORE_COLORS)]) for i, n in enumerate(names)}
+    colors[names[-1]] = (0, 0, 0)
     width, height = size
     left, right, top, bottom = 60, 130, 40, 50
     image = np.full((height, width, 3), 255, np.uint8)
@@ -75,14 +91,15 @@ def plot_curve(points, path, title="", size=(720, 420)):
     cv2.rectangle(image, (left, top), (width - right, height - bottom), (0, 0, 0), 1)
     cv2.putText(image, "training minutes", (width // 2 - 70, height - 12), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
     cv2.putText(image, title, (left, 25), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
-    for i, name in enumerate(list(ATTRIBUTE_NAMES) + ["all"]):
+    for i, name in enumerate(names):
         line = [(x(p["minutes"]), y(p[name])) for p in points]
-        thick = 3 if name == "all" else 1
-        cv2.polylines(image, [np.array(line, np.int32)], False, _COLORS[name], thick, cv2.LINE_AA)
+        bold = name == names[-1]
+        thick = 3 if bold else 1
+        cv2.polylines(image, [np.array(line, np.int32)], False, colors[name], thick, cv2.LINE_AA)
         for px, py in line:
-            cv2.circle(image, (px, py), 3 if name == "all" else 2, _COLORS[name], -1, cv2.LINE_AA)
+            cv2.circle(image, (px, py), 3 if bold else 2, colors[name], -1, cv2.LINE_AA)
         ly = top + 15 + 20 * i
-        cv2.line(image, (width - right + 10, ly), (width - right + 35, ly), _COLORS[name], thick)
+        cv2.line(image, (width - right + 10, ly), (width - right + 35, ly), colors[name], thick)
         cv2.putText(image, name, (width - right + 40, ly + 4), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
     ok, png = cv2.imencode(".png", image)
     if not ok:

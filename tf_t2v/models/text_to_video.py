@@ -77,6 +77,13 @@ class TextToVideo(keras.Model):
         """The words the model knows, in token-id order after the reserved ids."""
         return list(self.tokenizer.vocabulary)
 
+    def read_prompt(self, prompt):
+        """How the model reads `prompt`: a `tf_t2v.text.WordReading` per word (known or not, and
+        for unknown words the closest known ones)."""
+        from tf_t2v.text import PromptReader
+
+        return PromptReader(self.vocabulary, lowercase=self.tokenizer.lowercase).read(prompt)
+
     def _build_sampler(self):
         """Builds the text encoders and generators with one tiny batch and copies the online
         weights into the averages. Returns the embedding of an empty prompt (1, D)."""

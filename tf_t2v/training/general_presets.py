@@ -74,7 +74,12 @@ def _general_tiny():
 
 @register_preset("scenes_64")
 def _scenes_64():
-    return _general("scenes/scenes_64", 64, 4000, SCENES_PREVIEW_PROMPTS)
+    # The shipped default model. Batch 16: on a 2-core CPU, twice the steps of batch 32 in the
+    # same minutes; decoded clips cached in memory (about 3 GB for scenes_64's 30,000 clips).
+    cfg = _general("scenes/scenes_64", 64, 6000, SCENES_PREVIEW_PROMPTS, batch_size=16)
+    cfg.data.cache = True
+    cfg.train.keep_checkpoints = 24
+    return cfg
 
 
 @register_preset("scenes_32")
