@@ -128,6 +128,7 @@ class SavedModelExporter:
             "dataset": (self.run_config or {}).get("data", {}).get("name"),
             "example_prompts": list(self.warmup_prompts),
             "vocabulary": model.vocabulary,
+            "lowercase": bool(model.tokenizer.lowercase),
             "run_config": self.run_config,
         }
 

@@ -176,6 +176,7 @@ class TextToVideoSampler:
         self.embedding_dim = int(embedding_dim)
         self.max_batch_size = int(max_batch_size)
         self.path = path
+        self.metadata = {}
 
     @classmethod
     def from_saved_model(cls, path):
@@ -218,13 +219,33 @@ class TextToVideoSampler:
         from tf_t2v.export.serving_endpoints import ServingEndpoints
 
         endpoints = ServingEndpoints(model, max_batch_size=max_batch_size)
-        return cls(
+        sampler = cls(
             endpoints.traced(),
             num_frames=model.num_frames,
             frame_size=model.frame_size,
             embedding_dim=endpoints.embedding_dim,
             max_batch_size=max_batch_size,
         )
+        sampler.metadata = {"vocabulary": model.vocabulary, "lowercase": bool(model.tokenizer.lowercase),
+                            "family": model.FAMILY,
+                            "model_class": type(model).__name__}
+        return sampler
+
+    @property
+    def vocabulary(self):
+        """The words the model knows (from the export's metadata), or None for an export without them."""
+        words = self.metadata.get("vocabulary")
+        return list(words) if words is not None else None
+
+    def read_prompt(self, prompt):
+        """How the model reads `prompt`: a `tf_t2v.text.WordReading` per word; ValueError for an
+        export whose metadata does not list its vocabulary."""
+        from tf_t2v.text.prompt_reader import PromptReader
+
+        if self.vocabulary is None:
+            raise ValueError(f"{self.path or 'This model'} does not record its vocabulary "
+                             f"({METADATA_FILE} has no \"vocabulary\"); re-export it with `tf-t2v export`.")
+        return PromptReader(self.vocabulary, lowercase=self.metadata.get("lowercase", True)).read(prompt)
 
     def __repr__(self):
         where = f"{self.path!r}: " if self.path else ""
