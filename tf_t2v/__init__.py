@@ -13,8 +13,9 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 __version__ = "0.1.0"
 
 
-def load(path):
-    """A text-to-video model from a SavedModel folder or a `.keras` file; see `tf_t2v.loading.load`."""
+def load(path=None):
+    """A text-to-video model from a SavedModel folder or a `.keras` file (None: the shipped default
+    model); see `tf_t2v.loading.load`."""
     from tf_t2v.loading import load as _load
 
     return _load(path)

@@ -2,7 +2,10 @@
 
 import os
 
-DEFAULT_MODEL_NAME = "moving_shapes"
+# The default model first: `tf_t2v.load()` and `tf-t2v generate` without a model use the first
+# of these that is shipped.
+DEFAULT_MODEL_NAMES = ("scenes", "moving_shapes")
+DEFAULT_MODEL_NAME = DEFAULT_MODEL_NAMES[0]
 
 
 def _version_dir(path):
@@ -15,25 +18,81 @@ def _version_dir(path):
     return versions[max(versions)] if versions else None
 
 
-def default_model_path(name=DEFAULT_MODEL_NAME):
+def _shipped_roots():
+    # Inside the package and beside it (a source checkout keeps saved_models/ at the repository root).
+    package = os.path.dirname(os.path.abspath(__file__))
+    return [os.path.join(root, "saved_models") for root in (package, os.path.dirname(package))]
+
+
+def default_model_path(name=None):
     """The highest version of the shipped `saved_models/<name>/` model, or None.
 
-    Looked up inside the package and beside it (a source checkout keeps `saved_models/` at the
-    repository root).
+    Without `name`, the first shipped model of `DEFAULT_MODEL_NAMES`.
     """
-    package = os.path.dirname(os.path.abspath(__file__))
-    for root in (package, os.path.dirname(package)):
-        found = _version_dir(os.path.join(root, "saved_models", name))
-        if found:
-            return found
+    for candidate in [name] if name else DEFAULT_MODEL_NAMES:
+        for root in _shipped_roots():
+            found = _version_dir(os.path.join(root, candidate))
+            if found:
+                return found
     return None
 
 
-def load(path):
+def shipped_models():
+    """{name: highest version folder} of every model shipped in saved_models/, default first."""
+    names = set()
+    for root in _shipped_roots():
+        if os.path.isdir(root):
+            names.update(n for n in os.listdir(root) if os.path.isdir(os.path.join(root, n)))
+    found = {n: default_model_path(n) for n in sorted(names, key=lambda n: (
+        DEFAULT_MODEL_NAMES.index(n) if n in DEFAULT_MODEL_NAMES else len(DEFAULT_MODEL_NAMES), n))}
+    return {n: p for n, p in found.items() if p}
+
+
+def model_metadata(path):
+    """The export metadata (assets.extra/tf_t2v.json) of a SavedModel folder or base path, or {}."""
+    import json
+
+    version_dir = _version_dir(os.fspath(path)) if os.path.isdir(path) else None
+    if version_dir is None:
+        return {}
+    file = os.path.join(version_dir, "assets.extra", "tf_t2v.json")
+    if not os.path.isfile(file):
+        return {}
+    with open(file, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def choose_model(prompts, models=None):
+    """The shipped model whose vocabulary covers `prompts` best.
+
+    Args:
+        prompts: list of str.
+        models: {name: path} or None (the shipped models).
+
+    Returns:
+        (name, path, coverage): coverage is the share of the prompts' words the model knows;
+        ties go to the earlier model (the default first). None if no model records a vocabulary.
+    """
+    from tf_t2v.text.prompt_reader import PromptReader
+
+    best = None
+    for name, path in (models if models is not None else shipped_models()).items():
+        metadata = model_metadata(path)
+        if metadata.get("vocabulary") is None:
+            continue
+        reader = PromptReader(metadata["vocabulary"], lowercase=metadata.get("lowercase", True))
+        words = [w for p in prompts for w in reader.words(p)]
+        coverage = sum(reader.knows(w) for w in words) / len(words) if words else 0.0
+        if best is None or coverage > best[2]:
+            best = (name, path, coverage)
+    return best
+
+
+def load(path=None):
     """Loads a text-to-video model for generation.
 
     Args:
-        path: str. One of
+        path: str or None (the shipped default model). One of
             - a SavedModel version folder from `tf-t2v export` (holding saved_model.pb), or a
               model's base path (its highest integer version is loaded): returns a
               `tf_t2v.export.TextToVideoSampler` over the SavedModel's signatures, which needs
@@ -59,6 +118,11 @@ def load(path):
     clips = model.generate(["a small red circle moves slowly to the left"], seed=7)
     ```
     """
+    if path is None:
+        path = default_model_path()
+        if path is None:
+            raise FileNotFoundError(f"No shipped model found (saved_models/{'|'.join(DEFAULT_MODEL_NAMES)}/VERSION); "
+                                    "give a model path.")
     path = os.fspath(path)
     accepted = "a SavedModel folder from `tf-t2v export` (holding saved_model.pb) or a .keras file"
     if not os.path.exists(path):

@@ -14,6 +14,7 @@ gives the same clip, whichever model file (SavedModel or .keras) and batch it co
 import logging
 import os
 import re
+import sys
 
 VIDEO_EXTENSIONS = (".mp4", ".gif", ".webm")
 SHEET_EXTENSION = ".png"
@@ -73,19 +74,43 @@ def numbered_path(out, index, count):
     return f"{stem}_{index:0{max(3, len(str(count - 1)))}d}{ext}"
 
 
-def resolve_model_path(path):
-    """`--model` if given, else the shipped model's highest version; a clear error when neither exists."""
+def resolve_model_path(path, prompts=()):
+    """`--model` if given, else the shipped model that knows the prompts' words best (the default
+    model on a tie); a clear error when there is none. Returns (path, the reason it was chosen)."""
     if path:
-        return path
-    from tf_t2v.loading import DEFAULT_MODEL_NAME, default_model_path
+        return path, None
+    from tf_t2v.loading import DEFAULT_MODEL_NAMES, choose_model, default_model_path
 
+    chosen = choose_model(list(prompts))
+    if chosen is not None:
+        name, found, coverage = chosen
+        return found, f"model {name} (knows {coverage:.0%} of the prompt's words; pick another with --model)"
     found = default_model_path()
     if found is None:
         raise ValueError(
-            f"No model given and no shipped model found (saved_models/{DEFAULT_MODEL_NAME}/VERSION); "
+            f"No model given and no shipped model found (saved_models/{'|'.join(DEFAULT_MODEL_NAMES)}/VERSION); "
             "pass --model with a SavedModel folder from `tf-t2v export` or a training run's model.keras."
         )
-    return found
+    return found, None
+
+
+def report_prompts(model, prompts, strict=False):
+    """Says on stderr which words of `prompts` the model does not know (with the closest known
+    words); with `strict`, refuses such prompts (ValueError). Models without a recorded
+    vocabulary are not checked."""
+    from tf_t2v.text.prompt_reader import PromptReader
+
+    vocabulary = getattr(model, "vocabulary", None)
+    if vocabulary is None:
+        return
+    reader = PromptReader(vocabulary, lowercase=getattr(model, "metadata", {}).get("lowercase", True))
+    for prompt in dict.fromkeys(prompts):  # each distinct prompt once
+        line = reader.describe(prompt)
+        if line is None:
+            continue
+        if strict:
+            raise ValueError(f"--strict: {line}.")
+        print(f"tf-t2v generate: warning: {line}.", file=sys.stderr)
 
 
 def add_parser(subparsers):
@@ -102,7 +127,7 @@ def add_parser(subparsers):
                         help="sentences, one clip each, joined by cross-fades into one output")
     parser.add_argument("--model", metavar="PATH",
                         help="SavedModel folder (or its base path) or .keras file "
-                             "(default: the shipped saved_models/moving_shapes)")
+                             "(default: the shipped model that knows the prompt's words best)")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the first clip, an int64 (default: random)")
     parser.add_argument("--num-videos", type=int, default=1, metavar="N",
@@ -114,6 +139,8 @@ def add_parser(subparsers):
                         help="noise scale; below 1 trades variety for typical clips (default: 1)")
     parser.add_argument("--crossfade", type=int, default=None, metavar="FRAMES",
                         help="frames each storyboard transition lasts (default: a quarter clip)")
+    parser.add_argument("--strict", action="store_true",
+                        help="refuse prompts with words the model does not know (exit 2)")
     parser.add_argument("--batch-size", type=int, default=16, metavar="N",
                         help="clips generated at once; each batch is written before the next (default: 16)")
     parser.set_defaults(func=run)
@@ -241,9 +268,12 @@ def run(args):
 
     seed = args.seed if args.seed is not None else int(np.random.default_rng().integers(0, 2**31))
     seeds = seeds_for(seed, len(prompts))  # int64 seeds: checked before the model loads
-    model_path = resolve_model_path(args.model)
+    model_path, reason = resolve_model_path(args.model, prompts)
+    if reason:
+        print(f"tf-t2v generate: {reason}", file=sys.stderr)
     model = load(model_path)
-    logging.info("model: %s", model_path)
+    logging.debug("model: %s", model_path)
+    report_prompts(model, prompts, strict=args.strict)
     if args.storyboard is not None:
         written = _write_storyboard(args, ext, model, prompts, seeds)
     else:

@@ -8,6 +8,7 @@ functions so that `tf-t2v --help` is instant.
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 # Subcommand name -> module, in the order `--help` lists them.
@@ -17,6 +18,7 @@ SUBCOMMANDS = {
     "export": "tf_t2v.cli.export",
     "generate": "tf_t2v.cli.generate",
     "evaluate": "tf_t2v.cli.evaluate",
+    "models": "tf_t2v.cli.models",
 }
 
 
@@ -24,7 +26,8 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="tf-t2v", description="Text-to-video with TensorFlow and Keras 3."
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log debug messages and TensorFlow's own log lines")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in SUBCOMMANDS.values():
         try:
@@ -37,9 +40,31 @@ def build_parser():
     return parser
 
 
+def quiet_tensorflow():
+    """Imports TensorFlow (and TF Text) and looks for devices with the process's stderr shut, so
+    that TensorFlow's C++ start-up lines (oneDNN notice, "Could not find cuda drivers", an
+    error-level "failed call to cuInit" on a machine without a GPU) stay out of the output;
+    they are written before any log setting applies. `-v` shows them."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # later INFO and WARNING lines too
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow as tf
+        import tensorflow_text  # noqa: F401
+
+        tf.config.list_physical_devices()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not args.verbose:
+        quiet_tensorflow()
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(message)s",

@@ -68,6 +68,10 @@ class PromptReader:
                 out.append(WordReading(word, False, tuple(close)))
         return out
 
+    def knows(self, word):
+        """Whether `word` (as `words` gives it) is in the vocabulary."""
+        return word in self._known
+
     def unknown_words(self, prompt):
         return [r.word for r in self.read(prompt) if not r.known]
 
