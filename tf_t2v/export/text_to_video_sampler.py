@@ -18,6 +18,7 @@ from tf_t2v.export.serving_endpoints import (
     TRUNCATION,
     VIDEO,
 )
+from tf_t2v.text.text_tokenizer import to_utf8_bytes
 
 METADATA_FILE = os.path.join("assets.extra", "tf_t2v.json")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -69,15 +70,6 @@ def seeds_for(seed, count):
     return np.asarray(seeds, np.int64).reshape(-1)
 
 
-def _utf8(text):
-    """`text` as UTF-8 bytes. Lone surrogates (how Python keeps undecodable command-line bytes)
-    give back their bytes or become invalid UTF-8, which the tokenizer replaces with U+FFFD."""
-    try:
-        return text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass")
-
-
 def as_prompt_bytes(prompts):
     """A prompt or a 1-D sequence of prompts (str or bytes) as a list of bytes.
 
@@ -105,7 +97,7 @@ def as_prompt_bytes(prompts):
     out = []
     for i, prompt in enumerate(prompts):
         if isinstance(prompt, str):
-            out.append(_utf8(prompt))
+            out.append(to_utf8_bytes(prompt))
         elif isinstance(prompt, bytes):
             out.append(bytes(prompt))
         else:

@@ -3,7 +3,7 @@
 import dataclasses
 import difflib
 
-from tf_t2v.text.text_tokenizer import split_words
+from tf_t2v.text.text_tokenizer import split_words, to_utf8_bytes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,7 +53,8 @@ class PromptReader:
 
     def words(self, prompt):
         """The words (str) of `prompt` as the tokenizer splits them, punctuation left out."""
-        split = split_words([prompt], lowercase=self.lowercase).to_list()[0]
+        text = to_utf8_bytes(prompt) if isinstance(prompt, str) else prompt
+        split = split_words([text], lowercase=self.lowercase).to_list()[0]
         words = [w.decode("utf-8", "replace") for w in split]
         return [w for w in words if any(ch.isalnum() for ch in w)]
 

@@ -17,6 +17,15 @@ _SPLIT_OFF_PATTERN = r"[\pP\pS\p{Han}\p{Hiragana}\p{Katakana}]"
 _SEPARATOR_PATTERN = r"[\s\p{Z}\p{Cc}]+"
 
 
+def to_utf8_bytes(text):
+    """`text` as UTF-8 bytes. Lone surrogates (how Python keeps undecodable command-line bytes)
+    give back their bytes or become invalid UTF-8, which the tokenizer replaces with U+FFFD."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
 def normalize_text(text, lowercase=True):
     """Valid, NFKC-normalised (and case-folded) UTF-8 with words separated by single spaces.
 
