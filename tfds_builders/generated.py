@@ -1,6 +1,9 @@
-"""What the generated datasets (moving_shapes, scenes) share: seeds, PNG frames, shrinkable splits."""
+"""What the generated datasets share: seeds, PNG frames, shrinkable splits, render processes."""
 
+import contextlib
 import hashlib
+import multiprocessing
+import os
 import struct
 import zlib
 
@@ -109,3 +112,53 @@ class ShrinkableSplits:
                 "or delete that one."
             )
         return super().download_and_prepare(*args, **kwargs)
+
+
+class ChunkWorkers:
+    """Mixin for a generated builder whose splits are made in chunks: a pool of render processes.
+
+    List it before `ShrinkableSplits` among the bases. The builder sets `CHUNK` (clips per
+    chunk) and maps its chunk function over its jobs with `map_chunks`; during
+    `download_and_prepare` that runs in one pool of processes for the whole build, when more
+    than one chunk needs it. The constructor takes `num_workers` (None: one process per CPU
+    core; 1: in this process); the examples do not depend on it.
+    """
+
+    CHUNK = 64
+
+    def __init__(self, *, num_workers=None, **kwargs):
+        if num_workers is not None and (isinstance(num_workers, bool) or int(num_workers) != num_workers
+                                        or num_workers < 1):
+            raise ValueError(f"num_workers must be None or an int >= 1; got {num_workers!r}.")
+        self._num_workers = num_workers
+        self._pool = None
+        super().__init__(**kwargs)
+        self._original_state["num_workers"] = num_workers  # So that pickling keeps the kwarg.
+
+    def download_and_prepare(self, *args, **kwargs):
+        with self._workers():
+            return super().download_and_prepare(*args, **kwargs)
+
+    def map_chunks(self, function, jobs):
+        """`function` over `jobs` in order: in the pool during a build, else in this process."""
+        return self._pool.imap(function, jobs) if self._pool else map(function, jobs)
+
+    @contextlib.contextmanager
+    def _workers(self):
+        chunks = max(-(-size // self.CHUNK) for size in self.split_sizes.values())
+        if chunks <= 1 or self._num_workers == 1 or self.built_split_sizes() is not None:
+            yield
+            return
+        processes = min(int(self._num_workers or os.cpu_count() or 1), chunks)
+        if processes <= 1:
+            yield
+            return
+        # fork: a worker starts at once and re-runs no script (spawn would re-import __main__
+        # and TensorFlow). Workers only run numpy and zlib, never the parent's TensorFlow.
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with multiprocessing.get_context(method).Pool(processes) as pool:
+            self._pool = pool
+            try:
+                yield
+            finally:
+                self._pool = None

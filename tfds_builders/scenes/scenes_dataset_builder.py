@@ -1,11 +1,8 @@
 """scenes: captioned landscape clips, rendered exactly as the specification says."""
 
-import contextlib
 import dataclasses
 import functools
 import itertools
-import multiprocessing
-import os
 
 import numpy as np
 import tensorflow_datasets as tfds
@@ -94,7 +91,7 @@ def _config(name):
     return ScenesConfig(name=name, height=height, description=f"16 frames of {height}x{height}.")
 
 
-class Builder(generated.ShrinkableSplits, tfds.core.GeneratorBasedBuilder):
+class Builder(generated.ChunkWorkers, generated.ShrinkableSplits, tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for scenes: generated landscape clips with captions, no download.
 
     Args:
@@ -121,40 +118,7 @@ class Builder(generated.ShrinkableSplits, tfds.core.GeneratorBasedBuilder):
     BUILDER_CONFIGS = [_config(name) for name in spec.CONFIGS]
     DEFAULT_BUILDER_CONFIG_NAME = spec.DEFAULT_CONFIG
     SPLIT_SIZES = spec.SPLIT_SIZES
-
-    def __init__(self, *, split_sizes=None, num_workers=None, **kwargs):
-        if num_workers is not None and (isinstance(num_workers, bool) or int(num_workers) != num_workers
-                                        or num_workers < 1):
-            raise ValueError(f"num_workers must be None or an int >= 1; got {num_workers!r}.")
-        self._num_workers = num_workers
-        self._pool = None
-        super().__init__(split_sizes=split_sizes, **kwargs)
-        self._original_state["num_workers"] = num_workers  # So that pickling keeps the kwarg.
-
-    def download_and_prepare(self, *args, **kwargs):
-        with self._workers():
-            return super().download_and_prepare(*args, **kwargs)
-
-    @contextlib.contextmanager
-    def _workers(self):
-        """One pool of render processes for the whole build, when more than one chunk needs it."""
-        chunks = max(-(-size // CHUNK) for size in self._split_sizes.values())
-        if chunks <= 1 or self._num_workers == 1 or self.built_split_sizes() is not None:
-            yield
-            return
-        processes = min(int(self._num_workers or os.cpu_count() or 1), chunks)
-        if processes <= 1:
-            yield
-            return
-        # fork: a worker starts at once and re-runs no script (spawn would re-import __main__
-        # and TensorFlow). Workers only run numpy and zlib, never the parent's TensorFlow.
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with multiprocessing.get_context(method).Pool(processes) as pool:
-            self._pool = pool
-            try:
-                yield
-            finally:
-                self._pool = None
+    CHUNK = CHUNK
 
     def _info(self):
         config = self.builder_config
@@ -195,9 +159,8 @@ class Builder(generated.ShrinkableSplits, tfds.core.GeneratorBasedBuilder):
             (config.name, config.height, split, chunk, min(CHUNK, num_examples - chunk * CHUNK))
             for chunk in range(-(-num_examples // CHUNK))
         ]
-        results = self._pool.imap(chunk_examples, jobs) if self._pool else map(chunk_examples, jobs)
         with tqdm(total=num_examples, desc=f"scenes/{config.name} {split}", unit=" clips",
                   leave=False) as progress:
-            for examples in results:
+            for examples in self.map_chunks(chunk_examples, jobs):
                 yield from examples
                 progress.update(len(examples))
