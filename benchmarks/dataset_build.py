@@ -1,7 +1,8 @@
-"""Times a moving_shapes or scenes build and prints a table: one row per split, and the total.
+"""Times a moving_shapes, scenes or moving_digits build and prints a table: one row per split, and the total.
 
     python benchmarks/dataset_build.py --config single_64 --data-dir build_full
     python benchmarks/dataset_build.py --dataset scenes --config scenes_64 --data-dir data
+    python benchmarks/dataset_build.py --dataset moving_digits --config double_64 --data-dir digits
     python benchmarks/dataset_build.py --config double_64 --sizes train=2000,validation=100 \
         --data-dir build_double
 
@@ -15,13 +16,16 @@ import time
 import os
 
 from tf_t2v.cli.data import parse_sizes
+from tfds_builders import moving_digits
 from tfds_builders import moving_shapes
 from tfds_builders import scenes
+from tfds_builders.moving_digits import spec as moving_digits_spec
 from tfds_builders.moving_shapes import spec as moving_shapes_spec
 from tfds_builders.scenes import spec as scenes_spec
 
 BUILDERS = {"moving_shapes": (moving_shapes.Builder, moving_shapes_spec),
-            "scenes": (scenes.Builder, scenes_spec)}
+            "scenes": (scenes.Builder, scenes_spec),
+            "moving_digits": (moving_digits.Builder, moving_digits_spec)}
 
 
 def main(argv=None):

@@ -5,7 +5,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest
 
-from tf_t2v.testing.tiny_data import build_tiny_moving_shapes
+from tf_t2v.testing.tiny_data import build_tiny_moving_shapes, build_tiny_scenes
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +23,10 @@ def single_64_dir(tmp_path_factory):
     splits = {"train": 8, "validation": 8, "test": 24, "test_unseen": 8}
     Builder(config="single_64", data_dir=data_dir, split_sizes=splits).download_and_prepare()
     return data_dir
+
+
+@pytest.fixture(scope="session")
+def scenes_64_dir(tmp_path_factory):
+    """A data_dir holding a small scenes/scenes_64 build."""
+    splits = {"train": 8, "validation": 8, "test": 24, "test_unseen": 8}
+    return build_tiny_scenes(str(tmp_path_factory.mktemp("scenes_64")), "scenes_64", splits)

@@ -55,7 +55,7 @@ def test_bad_arguments_give_one_line_errors(data_dir, tmp_path, capsys):
     assert main(["data", "preview", "mnist/3.0.1", "--data-dir", data_dir, "-o", str(tmp_path / "x.png")]) == 2
     assert capsys.readouterr().err == (
         "tf-t2v data: error: Unknown dataset 'mnist/3.0.1'; accepted: moving_shapes/CONFIG or "
-        "captioned_videos/CONFIG or scenes/CONFIG, e.g. moving_shapes/single_64.\n")
+        "captioned_videos/CONFIG or scenes/CONFIG or moving_digits/CONFIG, e.g. moving_shapes/single_64.\n")
     assert main(["data", "preview", "moving_shapes/single_16", "--data-dir", data_dir, "-o", str(tmp_path / "x.png")]) == 2
     err = capsys.readouterr().err
     assert "'moving_shapes/single_16' is not built in" in err and "(presets of moving_shapes: " in err
@@ -124,3 +124,26 @@ def test_scenes_build_and_preview(scenes_dir, tmp_path, capsys):
     assert len(printed) == 4 and printed[0].startswith("0: ")
     assert main(["data", "build", "scenes", "--data-dir", str(tmp_path / "x"), "--num-frames", "4"]) == 2
     assert "scenes takes --config and --sizes only" in capsys.readouterr().err
+
+
+def test_moving_digits_build_and_preview(tmp_path, capsys):
+    import tensorflow_datasets as tfds
+
+    import tfds_builders.moving_digits  # noqa: F401
+    from tfds_builders.moving_digits import spec
+
+    data_dir = str(tmp_path / "digits")
+    assert main(["data", "build", "moving_digits", "--config", "double_64", "--data-dir", data_dir,
+                 "--sizes", "train=4,validation=1,test=1,test_unseen=1"]) == 0
+    info = tfds.builder("moving_digits/double_64", data_dir=data_dir).info
+    assert {k: v.num_examples for k, v in info.splits.items()} == {
+        "train": 4, "validation": 1, "test": 1, "test_unseen": 1}
+    capsys.readouterr()
+    out = str(tmp_path / "digits.gif")
+    assert main(["data", "preview", "moving_digits/double_64", "--data-dir", data_dir, "--num", "3",
+                 "--scale", "1", "-o", out]) == 0
+    assert iio.imread(out, index=None).shape[:3] == (16, 64, 3 * 64)
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert len(printed) == 3 and all(len(spec.parse_caption(line)) == 2 for line in printed)
+    assert main(["data", "build", "moving_digits", "--data-dir", str(tmp_path / "x"), "--fps", "4"]) == 2
+    assert "moving_digits takes --config and --sizes only" in capsys.readouterr().err

@@ -1,9 +1,11 @@
 """`tf-t2v data`: build the project's datasets and preview them."""
 
 import argparse
+import importlib
 import logging
 
-DATASETS = ("moving_shapes", "captioned_videos", "scenes")
+DATASETS = ("moving_shapes", "captioned_videos", "scenes", "moving_digits")
+GENERATED = ("moving_shapes", "scenes", "moving_digits")  # built from nothing; --config and --sizes
 PREVIEW_EXTENSIONS = (".mp4", ".gif", ".webm", ".png")
 
 
@@ -27,8 +29,8 @@ def add_parser(subparsers):
     build = commands.add_parser("build", help="build a dataset (TFDS, no `tfds` CLI needed)")
     build.add_argument("name", choices=DATASETS)
     build.add_argument("--data-dir", required=True, help="where TFDS writes the dataset")
-    build.add_argument("--config", help="builder config, e.g. single_64 (moving_shapes), scenes_64 (scenes)")
-    build.add_argument("--sizes", type=parse_sizes, help="moving_shapes and scenes split sizes: train=N,test=N,...")
+    build.add_argument("--config", help="builder config, e.g. single_64 (moving_shapes, moving_digits), scenes_64 (scenes)")
+    build.add_argument("--sizes", type=parse_sizes, help="generated datasets' split sizes: train=N,test=N,...")
     build.add_argument("--manual-dir", help="captioned_videos: folder with the videos and captions file")
     build.add_argument("--num-frames", type=int, help="captioned_videos: frames per clip")
     build.add_argument("--size", type=int, nargs="+", metavar="PX", help="captioned_videos: H [W]")
@@ -49,17 +51,14 @@ def add_parser(subparsers):
 
 def make_builder(args):
     """The TFDS builder `tf-t2v data build` arguments ask for."""
-    if args.name in ("moving_shapes", "scenes"):
+    if args.name in GENERATED:
         if args.manual_dir or args.num_frames or args.size or args.sampling or args.fps:
             raise ValueError(f"{args.name} takes --config and --sizes only; the others are for captioned_videos.")
-        if args.name == "moving_shapes":
-            from tfds_builders.moving_shapes import Builder
-        else:
-            from tfds_builders.scenes import Builder
+        Builder = importlib.import_module(f"tfds_builders.{args.name}").Builder
 
         return Builder(config=args.config, data_dir=args.data_dir, split_sizes=args.sizes)
     if args.sizes:
-        raise ValueError("--sizes is for moving_shapes and scenes; captioned_videos splits come from the captions file.")
+        raise ValueError(f"--sizes is for {', '.join(GENERATED)}; captioned_videos splits come from the captions file.")
     if not args.manual_dir:
         raise ValueError("captioned_videos needs --manual-dir: a folder with the videos and captions.csv or captions.jsonl.")
     from tfds_builders.captioned_videos import Builder

@@ -1,26 +1,35 @@
-"""`tf-t2v evaluate`: how often a model's clips show what their captions say, on moving_shapes.
+"""`tf-t2v evaluate`: how often a model's clips show what their captions say, on moving_shapes or scenes.
 
     tf-t2v evaluate --model saved_models/moving_shapes/1 --dataset moving_shapes/single_64 \
         --split test --data-dir data --out reports/single_64-test
+    tf-t2v evaluate --model M --dataset scenes/scenes_64 --split test --data-dir data
 
 Generates a clip for every caption of the split with each seed, reads the clips with the
-package's trained attribute evaluator, and writes report.json, report.md and samples.png:
-accuracy per attribute, the share of clips with every attribute right, the Frechet distance to
-the real clips in the evaluator's feature space (real against real beside it), the spread of
-the first-frame position over seeds, and the same numbers for the real clips as the ceiling.
+package's trained attribute evaluator, and writes report.json, report.md and samples.png, with
+the same numbers for the real clips as the ceiling. moving_shapes: accuracy per attribute, the
+share of clips with every attribute right, and the spread of the first-frame position over
+seeds. scenes: accuracy of each attribute the caption names, the share with every named one
+right, defaults kept for the unnamed ones (weather clear, camera static, style natural, no
+subject), the spread over seeds of an unnamed time or place, and frame-to-frame change. Both:
+the Frechet distance to the real clips in the evaluator's feature space, real against real
+beside it.
 """
+
+# Dataset -> the shipped model evaluated when no --model is given, per config (None: any).
+SHIPPED_MODELS = {"moving_shapes": {"double_64": "moving_shapes_double", None: "moving_shapes"},
+                  "scenes": {None: "scenes"}}
 
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
         "evaluate",
-        help="score a model's clips against their captions (moving_shapes)",
+        help="score a model's clips against their captions (moving_shapes, scenes)",
         description=__doc__.split("\n\n")[0],
     )
     parser.add_argument("--model", default=None,
                         help="SavedModel folder or .keras file (default: the shipped model for the dataset)")
     parser.add_argument("--dataset", default="moving_shapes/single_64",
-                        help="moving_shapes/<config>, e.g. moving_shapes/double_64")
+                        help="moving_shapes/<config> or scenes/<config>, e.g. scenes/scenes_64")
     parser.add_argument("--split", default="test", help="test, test_unseen, validation or train")
     parser.add_argument("--data-dir", default=None, help="where the dataset is built")
     parser.add_argument("--seeds", type=int, default=3, metavar="N", help="clips per caption (default: 3)")
@@ -34,11 +43,11 @@ def add_parser(subparsers):
 def run(args):
     import os
 
-    from tfds_builders.moving_shapes import spec
+    from tf_t2v.eval.attribute_evaluator import DATASET_CONFIGS
 
     name, _, config = args.dataset.partition("/")
-    if name != "moving_shapes" or config not in spec.CONFIGS:
-        accepted = ", ".join(f"moving_shapes/{c}" for c in sorted(spec.CONFIGS))
+    if config not in DATASET_CONFIGS.get(name, ()):
+        accepted = ", ".join(sorted(f"{d}/{c}" for d, configs in DATASET_CONFIGS.items() for c in configs))
         raise ValueError(f"--dataset must be one of {accepted}; got {args.dataset!r}.")
     if args.seeds < 1 or (args.num is not None and args.num < 1):
         raise ValueError("--seeds and --num must be positive integers.")
@@ -46,22 +55,50 @@ def run(args):
     if os.path.exists(out) and not os.path.isdir(out):
         raise NotADirectoryError(f"--out {out!r} exists and is not a folder.")
 
-    from tf_t2v.eval.model_evaluation import evaluate_model, write_reports
+    from tf_t2v.eval.model_evaluation import evaluate_model, markdown_report, write_reports
+    from tf_t2v.eval.scenes_evaluation import evaluate_scenes_model
+    from tf_t2v.eval.scenes_evaluation import markdown_report as scenes_markdown_report
     from tf_t2v.loading import default_model_path, load
 
-    shipped = {"double_64": "moving_shapes_double"}.get(config, "moving_shapes")
+    shipped = SHIPPED_MODELS[name].get(config, SHIPPED_MODELS[name][None])
     model_path = args.model or default_model_path(shipped)
     if model_path is None:
         raise FileNotFoundError(f"No --model given and no shipped {shipped} model found; give --model.")
     model = load(model_path)
-    result = evaluate_model(model, config, args.split, data_dir=args.data_dir, seeds=range(args.seeds),
-                            num=args.num)
-    paths = write_reports(result, out, model_name=model_path)
-    gen, real = result["generated"], result["real"]
+    evaluate = evaluate_scenes_model if name == "scenes" else evaluate_model
+    result = evaluate(model, config, args.split, data_dir=args.data_dir, seeds=range(args.seeds), num=args.num)
+    markdown = scenes_markdown_report if name == "scenes" else markdown_report
+    paths = write_reports(result, out, model_name=model_path, markdown=markdown)
     print(f"{args.dataset} {args.split}: {result['captions']} captions x {args.seeds} seeds")
-    print("  generated: " + ", ".join(f"{k} {v:.4f}" for k, v in gen.items()))
-    print("  real:      " + ", ".join(f"{k} {v:.4f}" for k, v in real.items()))
-    fd, div = result["frechet_distance"], result["diversity"]
-    print(f"  Frechet distance {fd['generated_vs_real']:.3f} (real vs real {fd['real_vs_real']:.3f}); "
-          f"first-frame spread {div['generated_px']:.2f} px vs real {div['real_px']:.2f} px")
+    fd = result["frechet_distance"]
+    if name == "scenes":
+        _print_scenes(result)
+    else:
+        gen, real, div = result["generated"], result["real"], result["diversity"]
+        print("  generated: " + ", ".join(f"{k} {v:.4f}" for k, v in gen.items()))
+        print("  real:      " + ", ".join(f"{k} {v:.4f}" for k, v in real.items()))
+        print(f"  first-frame spread {div['generated_px']:.2f} px vs real {div['real_px']:.2f} px")
+    print(f"  Frechet distance {fd['generated_vs_real']:.3f} (real vs real {fd['real_vs_real']:.3f})")
     print(f"  wrote {paths['json']}, {paths['markdown']}, {paths['sheet']}")
+
+
+def _print_scenes(result):
+    def fmt(value, digits=4):
+        return "n/a" if value is None else f"{value:.{digits}f}"
+
+    def line(scores):
+        return ", ".join(f"{k} {fmt(v)}" for k, v in scores.items())
+
+    kept, temporal = result["defaults_kept"], result["temporal"]
+    print("  named, generated: " + line(result["generated"]))
+    print("  named, real:      " + line(result["real"]))
+    print("  defaults kept, generated: " + line(kept["generated"]))
+    print("  defaults kept, real:      " + line(kept["real"]))
+    for attribute in ("time", "place"):
+        spread = result["open_spread"][attribute]
+        if spread is not None:
+            print(f"  unnamed {attribute}: distinct over seeds {fmt(spread['generated_distinct'], 3)} "
+                  f"(real {fmt(spread['real_distinct'], 3)}), entropy {spread['generated_entropy_bits']:.2f} "
+                  f"bits (real {spread['real_entropy_bits']:.2f})")
+    print(f"  frame-to-frame change {temporal['generated']['frame_change']:.2f} "
+          f"(real {temporal['real']['frame_change']:.2f})")

@@ -6,7 +6,7 @@ import tensorflow_datasets as tfds
 from tfds_builders.moving_shapes import spec
 
 AUGMENTATIONS = ("hflip", "reverse")
-DATASETS = ("moving_shapes", "captioned_videos", "scenes")  # the TFDS datasets of tfds_builders
+DATASETS = ("moving_shapes", "captioned_videos", "scenes", "moving_digits")  # the TFDS datasets of tfds_builders
 
 
 def load_builder(name, data_dir=None):
@@ -15,6 +15,7 @@ def load_builder(name, data_dir=None):
     Importing the project's builder modules registers them with TFDS by name.
     """
     import tfds_builders.captioned_videos  # noqa: F401
+    import tfds_builders.moving_digits  # noqa: F401
     import tfds_builders.moving_shapes  # noqa: F401
     import tfds_builders.scenes  # noqa: F401
 

@@ -34,22 +34,40 @@ def _canonical(attrs):
     return np.take_along_axis(attrs, canonical_order(attrs[..., 0])[..., None], axis=1)
 
 
-def attribute_scores(read, labels):
+def attribute_scores(read, labels, names=ATTRIBUTE_NAMES):
     """Accuracy per attribute (over every object), and the share of clips with all right.
 
-    With several objects, the objects read are paired with the caption's objects in the order
-    that gets the most attributes right (a misread shape does not reorder the rest).
+    `read` maps each of `names` to (N, K) indices, `labels` is (N, K, len(names)). With several
+    objects, the objects read are paired with the caption's objects in the order that gets the
+    most attributes right (a misread shape does not reorder the rest).
     """
-    predicted = np.stack([read[a] for a in ATTRIBUTE_NAMES], -1)  # (N, K, 5)
+    predicted = np.stack([read[a] for a in names], -1)  # (N, K, A)
     best, right = -1, None
     for order in itertools.permutations(range(labels.shape[1])):
         candidate = predicted[:, list(order)] == labels  # (N, K, 5)
         count = candidate.sum(axis=(1, 2))
         right = candidate if right is None else np.where((count > best)[:, None, None], candidate, right)
         best = np.maximum(best, count)
-    scores = {a: float(right[..., i].mean()) for i, a in enumerate(ATTRIBUTE_NAMES)}
+    scores = {a: float(right[..., i].mean()) for i, a in enumerate(names)}
     scores["all"] = float(right.all(axis=(1, 2)).mean())
     return scores
+
+
+def generate_clips(model, prompts, first_seed, batch_size=64):
+    """uint8 clips (N, T, H, W, 3) of `model` for `prompts`, prompt i with seed first_seed + i."""
+    return np.concatenate([
+        model.generate(prompts[i:i + batch_size], seed=first_seed + i)
+        for i in range(0, len(prompts), batch_size)
+    ])
+
+
+def check_clip_shape(clips, real, dataset):
+    """Raises ValueError when generated clips are not of the real clips' shape."""
+    if clips.shape[1:] != real.shape[1:]:
+        raise ValueError(
+            f"The model makes clips of shape {clips.shape[1:]} but {dataset} clips are "
+            f"{real.shape[1:]}; evaluate it on the config it was trained for."
+        )
 
 
 def _start_spread(starts):
@@ -94,12 +112,6 @@ def evaluate_model(model, config="single_64", split="test", data_dir=None, seeds
     labels = _canonical(attrs)
     n = len(captions)
 
-    def generate(prompts, first_seed):
-        return np.concatenate([
-            model.generate(prompts[i:i + batch_size], seed=first_seed + i)
-            for i in range(0, len(prompts), batch_size)
-        ])
-
     real = np.stack([e["video"] for e in examples])
     del examples
     real_read = evaluator.read(real)
@@ -110,12 +122,8 @@ def evaluate_model(model, config="single_64", split="test", data_dir=None, seeds
     del redraw
     per_seed, distances, sheet = [], [], None
     for s in seeds:
-        clips = generate(captions, int(s) * n)
-        if clips.shape[1:] != real.shape[1:]:
-            raise ValueError(
-                f"The model makes clips of shape {clips.shape[1:]} but moving_shapes/{config} clips are "
-                f"{real.shape[1:]}; evaluate it on the config it was trained for."
-            )
+        clips = generate_clips(model, captions, int(s) * n, batch_size)
+        check_clip_shape(clips, real, f"moving_shapes/{config}")
         read = evaluator.read(clips)
         per_seed.append(attribute_scores(read, labels))
         distances.append(frechet_distance(real_read["features"], read["features"]))
@@ -191,8 +199,10 @@ def markdown_report(result, model_name=""):
     return "\n".join(lines)
 
 
-def write_reports(result, output_dir, model_name=""):
+def write_reports(result, output_dir, model_name="", markdown=markdown_report):
     """Writes report.json, report.md and samples.png (real above generated) to `output_dir`.
+
+    `markdown` writes the Markdown of a result, e.g. `scenes_evaluation.markdown_report`.
 
     Returns:
         dict kind -> path.

@@ -9,3 +9,12 @@ def build_tiny_moving_shapes(data_dir):
 
     Builder(config="single_32", data_dir=data_dir, split_sizes=TINY_SPLITS).download_and_prepare()
     return data_dir
+
+
+def build_tiny_scenes(data_dir, config="scenes_64", split_sizes=None):
+    """Builds scenes/<config> with `split_sizes` (default `TINY_SPLITS`) into `data_dir`, in this process."""
+    from tfds_builders.scenes import Builder
+
+    Builder(config=config, data_dir=data_dir, split_sizes=split_sizes or TINY_SPLITS,
+            num_workers=1).download_and_prepare()
+    return data_dir
