@@ -18,58 +18,10 @@ from tf_t2v.export.serving_endpoints import (
     TRUNCATION,
     VIDEO,
 )
+from tf_t2v.models.seeds import INT64_MAX, INT64_MIN, is_integer, seeds_for  # noqa: F401 (re-exported)
 from tf_t2v.text.text_tokenizer import to_utf8_bytes
 
 METADATA_FILE = os.path.join("assets.extra", "tf_t2v.json")
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-
-
-def _is_integer(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def seeds_for(seed, count):
-    """One int64 seed per clip, as `TextToVideoGAN.generate` picks them.
-
-    Args:
-        seed: int, sequence of `count` ints, or None (a random base seed). Every seed must fit
-            in int64; one int gives the seeds `seed .. seed + count - 1`, which must all fit.
-        count: int. Number of clips.
-
-    Returns:
-        np.ndarray. int64 (count,): `seed + i` for an int, the given seeds for a sequence.
-
-    Raises:
-        ValueError: a seed that is not an integer, does not fit in int64, or a seed count that
-            differs from `count`.
-
-    Example:
-        >>> seeds_for(7, 3).tolist()
-        [7, 8, 9]
-    """
-    if seed is None:
-        seed = int(np.random.default_rng().integers(0, 2**62))
-    if _is_integer(seed):
-        seed = int(seed)
-        if seed < INT64_MIN or seed + max(count, 1) - 1 > INT64_MAX:
-            if count <= 1:
-                raise ValueError(f"seed must be an integer from -2**63 to 2**63 - 1 (int64); got {seed}.")
-            raise ValueError(
-                f"seed must be an integer from -2**63 to 2**63 - {count}, so that the {count} seeds "
-                f"seed..seed+{count - 1} fit in int64; got {seed}."
-            )
-        return np.int64(seed) + np.arange(count, dtype=np.int64)
-    if isinstance(seed, (str, bytes, float, np.floating, bool, np.bool_)) or np.ndim(seed) > 1:
-        raise ValueError(f"seed must be an int, a list of ints (one per prompt) or None; got {seed!r}.")
-    seeds = np.asarray(seed).reshape(-1).tolist() if hasattr(seed, "__array__") else list(seed)
-    for i, value in enumerate(seeds):
-        if not _is_integer(value) or not INT64_MIN <= value <= INT64_MAX:
-            raise ValueError(f"Seeds must be integers from -2**63 to 2**63 - 1; seed {i} is {value!r}.")
-    if len(seeds) != count:
-        raise ValueError(f"Got {len(seeds)} seeds for {count} prompts; give one per prompt.")
-    return np.asarray(seeds, np.int64).reshape(-1)
-
-
 def as_prompt_bytes(prompts):
     """A prompt or a 1-D sequence of prompts (str or bytes) as a list of bytes.
 
@@ -257,7 +209,7 @@ class TextToVideoSampler:
     def _batches(self, count, batch_size):
         if batch_size is None:
             batch_size = self.max_batch_size
-        elif not _is_integer(batch_size) or batch_size < 1:
+        elif not is_integer(batch_size) or batch_size < 1:
             raise ValueError(f"batch_size must be an integer >= 1 or None (the cap, {self.max_batch_size}); got {batch_size!r}.")
         batch_size = min(int(batch_size), self.max_batch_size)
         return [slice(i, i + batch_size) for i in range(0, count, batch_size)]

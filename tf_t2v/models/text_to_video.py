@@ -8,6 +8,7 @@ from keras import ops
 # The parts register their classes on import, so `keras.saving.load_model` finds them.
 import tf_t2v.text  # noqa: F401
 import tf_t2v.video  # noqa: F401
+from tf_t2v.models.seeds import seeds_for
 
 
 def _tf_variable(variable):
@@ -169,22 +170,15 @@ class TextToVideo(keras.Model):
         Args:
             prompts: str or list of str.
             seed: int, list of int (one per prompt) or None (random). Prompt i gets seed
-                `seed + i` when one int is given; the same seed always gives the same clip.
+                `seed + i` when one int is given; the same seed always gives the same clip
+                (`tf_t2v.models.seeds.seeds_for`).
             truncation: float. Scales the noise; below 1 trades variety for typical clips.
             batch_size: int. Prompts per forward pass.
         """
         if isinstance(prompts, (str, bytes)):
             prompts = [prompts]
         prompts = list(prompts)
-        if seed is None:
-            seed = int(np.random.default_rng().integers(0, 2**62))
-        seeds = (
-            np.asarray(seed, np.int64).reshape(-1)
-            if not np.isscalar(seed)
-            else np.int64(seed) + np.arange(len(prompts), dtype=np.int64)
-        )
-        if len(seeds) != len(prompts):
-            raise ValueError(f"Got {len(seeds)} seeds for {len(prompts)} prompts; give one per prompt.")
+        seeds = seeds_for(seed, len(prompts))
         out = []
         for i in range(0, len(prompts), batch_size):
             embedding = self.encode_text(tf.constant(prompts[i : i + batch_size], tf.string))
