@@ -168,24 +168,38 @@ def evaluate_model(model, config="single_64", split="test", data_dir=None, seeds
     }
 
 
-def markdown_report(result, model_name=""):
-    """The result of `evaluate_model` as a Markdown report."""
-    names = list(ATTRIBUTE_NAMES) + ["all"]
-    fd, div = result["frechet_distance"], result["diversity"]
+def _cell(value):
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def score_table(result, names, model_name="", intro=()):
+    """The heading of a report on `result` and its table of scores: generated (mean over seeds),
+    each seed, and real clips as the ceiling; `names` the columns, `intro` lines between the two.
+
+    Returns:
+        list of Markdown lines.
+    """
     lines = [
         f"# Evaluation of {model_name or 'a model'} on {result['dataset']} {result['split']}",
         "",
         f"{result['captions']} captions x {len(result['seeds'])} seeds {result['seeds']}, read by the "
         f"attribute evaluator {result['evaluator']}; real clips of the split as the ceiling.",
         "",
+        *intro,
         "| clips | " + " | ".join(names) + " |",
         "| --- |" + " --- |" * len(names),
-        "| generated | " + " | ".join(f"{result['generated'][k]:.4f}" for k in names) + " |",
+        "| generated | " + " | ".join(_cell(result["generated"][k]) for k in names) + " |",
     ]
     for s, scores in zip(result["seeds"], result["generated_per_seed"]):
-        lines.append(f"| generated, seed {s} | " + " | ".join(f"{scores[k]:.4f}" for k in names) + " |")
-    lines += [
-        "| real (ceiling) | " + " | ".join(f"{result['real'][k]:.4f}" for k in names) + " |",
+        lines.append(f"| generated, seed {s} | " + " | ".join(_cell(scores[k]) for k in names) + " |")
+    lines.append("| real (ceiling) | " + " | ".join(_cell(result["real"][k]) for k in names) + " |")
+    return lines
+
+
+def markdown_report(result, model_name=""):
+    """The result of `evaluate_model` as a Markdown report."""
+    fd, div = result["frechet_distance"], result["diversity"]
+    lines = score_table(result, list(ATTRIBUTE_NAMES) + ["all"], model_name) + [
         "",
         "| measure | generated | real |",
         "| --- | --- | --- |",

@@ -16,7 +16,7 @@ import numpy as np
 from tf_t2v.data.pipeline import load_examples
 from tf_t2v.eval.attribute_evaluator import EVALUATOR_VERSION, load_evaluator
 from tf_t2v.eval.frechet_distance import frechet_distance
-from tf_t2v.eval.model_evaluation import SPLITS, check_clip_shape, generate_clips
+from tf_t2v.eval.model_evaluation import SPLITS, check_clip_shape, generate_clips, score_table
 from tfds_builders.scenes import render, spec
 
 NAMES = spec.ATTRIBUTE_COLUMNS  # time, place, weather, subject, heading, camera, style
@@ -232,23 +232,12 @@ def markdown_report(result, model_name=""):
     """The result of `evaluate_scenes_model` as a Markdown report."""
     names = list(NAMES) + ["all_named"]
     kept, spread, temporal, fd = (result[k] for k in ("defaults_kept", "open_spread", "temporal", "frechet_distance"))
-    lines = [
-        f"# Evaluation of {model_name or 'a model'} on {result['dataset']} {result['split']}",
-        "",
-        f"{result['captions']} captions x {len(result['seeds'])} seeds {result['seeds']}, read by the "
-        f"attribute evaluator {result['evaluator']}; real clips of the split as the ceiling.",
-        "",
+    lines = score_table(result, names, model_name, intro=(
         "Accuracy of each attribute over the clips whose caption names it (subject and heading: "
         "captions naming a subject); all named: clips with every named attribute right.",
         "",
-        "| clips | " + " | ".join(names) + " |",
-        "| --- |" + " --- |" * len(names),
-        "| generated | " + " | ".join(_cell(result["generated"][k]) for k in names) + " |",
-    ]
-    for s, scores in zip(result["seeds"], result["generated_per_seed"]):
-        lines.append(f"| generated, seed {s} | " + " | ".join(_cell(scores[k]) for k in names) + " |")
+    ))
     lines += [
-        "| real (ceiling) | " + " | ".join(_cell(result["real"][k]) for k in names) + " |",
         "| captions naming it | " + " | ".join(str(result["named"][k]) for k in NAMES) + f" | {result['captions']} |",
         "",
         "Defaults kept: over the captions that do not name it, the share of clips where the "
