@@ -13,9 +13,12 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "export"))
 import tiny_text_to_video  # noqa: E402
 
-from tf_t2v.cli.generate import cross_fade, numbered_path, split_storyboard  # noqa: E402
+from tf_t2v.cli.generate import default_output, numbered_path, split_storyboard  # noqa: E402
 from tf_t2v.cli.main import main  # noqa: E402
 from tf_t2v.data.video_io import ffmpeg_exe, read_video  # noqa: E402
+from tf_t2v.synthesis import FrameInterpolator, effects  # noqa: E402
+from tf_t2v.synthesis.title_card import title_card  # noqa: E402
+from tf_t2v.synthesis.transitions import join_clips  # noqa: E402
 
 PROMPT = tiny_text_to_video.PROMPTS[0]
 
@@ -52,10 +55,10 @@ def test_a_new_process_gives_the_same_clips(model_path, tmp_path):
 def test_mp4_is_h264_yuv420p_and_playable(tmp_path, capsys):
     out = str(tmp_path / "out.mp4")
     assert main(["generate", PROMPT, "-o", out, "--model", tiny_text_to_video.artifacts().export_dir,
-                 "--seed", "3", "--scale", "4", "--fps", "4"]) == 0
+                 "--seed", "3", "--scale", "4"]) == 0
     probe = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", out], capture_output=True, text=True).stderr
     assert re.search(r"Video: h264 .*yuv420p", probe), probe
-    assert "64x64" in probe
+    assert "64x64" in probe and "8 fps" in probe
     assert read_video(out).shape == (4, 64, 64, 3)
     assert f"wrote {out} (seed 3)" in capsys.readouterr().out
 
@@ -86,7 +89,7 @@ def test_storyboard_joins_one_clip_per_sentence_with_cross_fades(model_path, tmp
     assert main(["generate", "--storyboard", story, "-o", out, "--model", model_path, "--seed", "4",
                  "--crossfade", "2"]) == 0
     clips = keras_clips(split_storyboard(story), seed=4)
-    np.testing.assert_array_equal(np.load(out), cross_fade(list(clips), 2))
+    np.testing.assert_array_equal(np.load(out), join_clips(list(clips), "crossfade", 2))
     assert np.load(out).shape == (6, 16, 16, 3)
     video = str(tmp_path / "story.webm")
     assert main(["generate", "--storyboard", story, "-o", video, "--model", model_path, "--seed", "4"]) == 0
@@ -96,13 +99,59 @@ def test_storyboard_joins_one_clip_per_sentence_with_cross_fades(model_path, tmp
 def test_storyboard_helpers():
     assert split_storyboard("one. two!  three?\nfour; ") == ["one", "two", "three", "four"]
     assert split_storyboard(" . ! ") == []
-    a, b = np.zeros((4, 1, 1, 3), np.uint8), np.full((4, 1, 1, 3), 90, np.uint8)
-    assert cross_fade([a, b], 2)[:, 0, 0, 0].tolist() == [0, 0, 30, 60, 90, 90]
-    assert cross_fade([a, b], 0).shape[0] == 8
-    with pytest.raises(ValueError, match="from 0 to 2 frames"):
-        cross_fade([a, b], 3)
     assert numbered_path("out/clip.mp4", 7, 12) == "out/clip_007.mp4"
     assert numbered_path("clip.mp4", 7, 2000) == "clip_0007.mp4"
+
+
+def test_fps_interpolates_and_the_effects_apply_in_order(tmp_path):
+    model = tiny_text_to_video.artifacts().export_dir
+    out = str(tmp_path / "clip.npy")
+    assert main(["generate", PROMPT, "-o", out, "--model", model, "--seed", "2", "--fps", "24"]) == 0
+    clip = keras_clips([PROMPT], seed=2)[0]  # (4, 16, 16, 3) at 8 fps
+    np.testing.assert_array_equal(np.load(out)[0], FrameInterpolator().resample(clip, 8, 24))
+    assert np.load(out).shape == (1, 12, 16, 16, 3)  # 3x the frames, the same duration
+    np.testing.assert_array_equal(np.load(out)[0, ::3], clip)
+    assert main(["generate", PROMPT, "-o", out, "--model", model, "--seed", "2", "--reverse", "--boomerang",
+                 "--slow-motion", "2", "--scale", "2", "--scale-filter", "bicubic",
+                 "--title", "The end", "--title-seconds", "0.5"]) == 0
+    looped = FrameInterpolator().resample(effects.boomerang(clip[::-1]), 8, 8, slow_motion=2)
+    expected = np.concatenate([title_card("The end", 4, 32, 32), effects.upscale(looped, 2, "bicubic")])
+    np.testing.assert_array_equal(np.load(out)[0], expected)
+    video = str(tmp_path / "smooth.mp4")
+    assert main(["generate", PROMPT, "-o", video, "--model", model, "--seed", "2", "--fps", "24",
+                 "--scale", "4"]) == 0
+    assert read_video(video).shape == (12, 64, 64, 3)
+    probe = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", video], capture_output=True, text=True).stderr
+    assert "24 fps" in probe
+
+
+@pytest.mark.parametrize("transition, frames, count", [
+    ("cut", None, 8), ("fade_black", "2", 8), ("wipe", "1", 7), ("slide", "2", 6), ("crossfade", "0", 8),
+])
+def test_storyboard_transitions(transition, frames, count, tmp_path):
+    story = "a red circle moves left. a blue square moves up."
+    out = str(tmp_path / "story.npy")
+    extra = ["--transition-frames", frames] if frames is not None else []
+    assert main(["generate", "--storyboard", story, "-o", out, "--seed", "4", "--transition", transition,
+                 *extra, "--model", tiny_text_to_video.artifacts().keras_path]) == 0
+    clips = keras_clips(split_storyboard(story), seed=4)
+    joined = np.load(out)
+    assert joined.shape == (count, 16, 16, 3)
+    np.testing.assert_array_equal(joined, join_clips(list(clips), transition, int(frames or 0)))
+
+
+def test_output_defaults_to_the_prompt_never_over_a_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    model = tiny_text_to_video.artifacts().export_dir
+    name = "a_small_red_circle_moves_slowly_to_the_left"
+    (tmp_path / f"{name}.mp4").write_text("an earlier clip")
+    assert main(["generate", PROMPT, "--model", model, "--seed", "1"]) == 0
+    assert f"wrote {name}_1.mp4" in capsys.readouterr().out
+    assert (tmp_path / f"{name}.mp4").read_text() == "an earlier clip"
+    assert read_video(str(tmp_path / f"{name}_1.mp4")).shape == (4, 16, 16, 3)
+    assert default_output("Red, blue & GREEN!", folder="") == "red_blue_green.mp4"
+    assert default_output("!!!", folder="") == "clip.mp4"
+    assert default_output(PROMPT, count=2, folder="") == f"{name}.mp4"  # no numbered file yet
 
 
 def test_the_shipped_model_is_the_default(tmp_path):
@@ -132,6 +181,23 @@ def test_the_shipped_model_is_the_default(tmp_path):
     ([PROMPT, "-o", "folder.mp4"], "Cannot write 'folder.mp4': it is a folder"),
     ([PROMPT, "-o", "x.mp4", "--model", "notes.keras"], "'notes.keras' is not a Keras model file"),
     ([PROMPT, "-o", "x.mp4", "--model", "."], "is a folder without saved_model.pb"),
+    ([PROMPT, "-o", "x.mp4", "--fps", "0"], "--fps must be a finite number of frames a second > 0; got 0"),
+    ([PROMPT, "-o", "x.mp4", "--fps", "-24"], "--fps must be a finite number of frames a second > 0"),
+    ([PROMPT, "-o", "x.mp4", "--slow-motion", "0.5"], "--slow-motion must be a finite factor >= 1"),
+    ([PROMPT, "-o", "x.mp4", "--scale-filter", "box"],
+     "Unknown --scale-filter 'box'; accepted: lanczos, bicubic, bilinear, nearest"),
+    (["--storyboard", "a. b.", "-o", "x.mp4", "--transition", "dissolve"],
+     "Unknown --transition 'dissolve'; accepted: cut, crossfade, fade_black, wipe, slide"),
+    (["--storyboard", "a. b.", "-o", "x.mp4", "--transition-frames", "-1"], "--transition-frames must be >= 0"),
+    (["--storyboard", "a. b.", "-o", "x.mp4", "--transition", "cut", "--transition-frames", "2"],
+     "A cut has no duration"),
+    (["--storyboard", "a. b.", "-o", "x.mp4", "--crossfade", "2", "--transition", "wipe"],
+     "--crossfade FRAMES is --transition crossfade --transition-frames FRAMES"),
+    ([PROMPT, "-o", "x.mp4", "--transition", "wipe"], "join the clips of a --storyboard"),
+    ([PROMPT, "-o", "x.mp4", "--title", " "], "--title is empty or blank"),
+    ([PROMPT, "-o", "x.mp4", "--title", "Hi", "--title-seconds", "0"], "--title-seconds must be a finite number"),
+    ([PROMPT, "-o", "x.png", "--reverse", "--title", "Hi"],
+     "--title, --reverse apply to videos and .npy; a contact sheet shows the frames as generated"),
 ])
 def test_bad_requests_are_one_clear_line(tmp_path, monkeypatch, capsys, args, message):
     monkeypatch.chdir(tmp_path)
@@ -143,6 +209,15 @@ def test_bad_requests_are_one_clear_line(tmp_path, monkeypatch, capsys, args, me
     err = capsys.readouterr().err
     assert err.startswith("tf-t2v generate: error: ") and message in err and err.count("\n") == 1
     assert sorted(os.listdir(tmp_path)) == ["blocker", "folder.mp4", "notes.keras"]  # nothing written
+
+
+def test_a_transition_longer_than_the_clips_is_one_clear_line(tmp_path, capsys):
+    out = str(tmp_path / "story.mp4")
+    assert main(["generate", "--storyboard", "a red circle. a blue square.", "-o", out, "--transition", "wipe",
+                 "--transition-frames", "3", "--model", tiny_text_to_video.artifacts().keras_path]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tf-t2v generate: error: A transition must last from 0 to 2 frames") and err.count("\n") == 1
+    assert os.listdir(tmp_path) == []
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs a read-only /proc")

@@ -119,13 +119,20 @@ class VideoIOTest(tf.test.TestCase):
                 self.assertEqual(frames.shape, clip.shape)
                 self.assertFramesClose(frames, clip, TOLERANCE[ext])
 
-    def test_scale_is_nearest_neighbour(self):
+    def test_scale_filters(self):
         checker = np.indices((4, 5)).sum(axis=0) % 2 * 255
         clip = np.repeat(checker[None, :, :, None], 3, axis=-1).repeat(2, axis=0).astype(np.uint8)
-        write_video(self.path("big.gif"), clip, fps=8, scale=3)
+        write_video(self.path("big.gif"), clip, fps=8, scale=3, scale_filter="nearest")
         frames = read_video(self.path("big.gif"))
         self.assertEqual(frames.shape, (2, 12, 15, 3))
         self.assertFramesClose(frames, clip.repeat(3, axis=1).repeat(3, axis=2), 0)
+        # Lanczos by default: the same size, smooth edges instead of blocks.
+        write_video(self.path("smooth.gif"), clip, fps=8, scale=3)
+        smooth = read_video(self.path("smooth.gif"))
+        self.assertEqual(smooth.shape, (2, 12, 15, 3))
+        self.assertGreater(np.abs(smooth.astype(int) - frames).max(), 20)
+        with self.assertRaisesRegex(ValueError, "Unknown scale filter 'box'; accepted: lanczos, bicubic"):
+            write_video(self.path("x.gif"), clip, fps=8, scale=3, scale_filter="box")
 
     def test_float_frames_in_minus_one_one(self):
         clip = np.stack([np.full((8, 8, 3), -1.0), np.full((8, 8, 3), 1.0)]).astype(np.float32)

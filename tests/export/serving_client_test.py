@@ -109,3 +109,15 @@ def test_unknown_signature_and_protocol_are_rejected():
         ServingClient.inputs("serve", PROMPTS)
     with pytest.raises(ValueError, match="protocol must be one of"):
         ServingClient().generate(PROMPTS, seed=1, protocol="smoke")
+
+
+@pytest.mark.parametrize("protocol", ["grpc", "rest"])
+def test_a_refused_connection_is_the_same_clear_error_both_ways(protocol):
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = ServingClient(host="127.0.0.1", rest_port=port, grpc_port=port, timeout=10)
+    with pytest.raises(ValueError, match=r"^The model server answered UNAVAILABLE: .*(refused|connect)"):
+        client.generate(PROMPTS[:1], seed=1, protocol=protocol)

@@ -5,22 +5,37 @@
     tf-t2v generate "a blue square moves up" -o sheet.png --num-videos 8     # one contact sheet
     tf-t2v generate --storyboard "a red circle moves left. a blue square moves up." -o story.gif
     tf-t2v generate "a red circle moves left" -o clip.npy --model saved_models/moving_shapes/1
+    tf-t2v generate "a red circle moves left" --fps 24 --slow-motion 2 --scale 4 --title "Left"
+    tf-t2v generate --storyboard "a red circle moves left. a blue square moves up." --transition wipe
 
 The output kind follows the extension: .mp4 (H.264), .gif, .webm, a contact-sheet .png, or .npy
-(the uint8 clips as they are, (N, T, H, W, 3)). Clip i gets seed `--seed + i`, so a seed always
+(the uint8 clips as they are, (N, T, H, W, 3)); without -o, an .mp4 named after the prompt in the
+current folder, never over an existing file. Clip i gets seed `--seed + i`, so a seed always
 gives the same clip, whichever model file (SavedModel or .keras) and batch it comes from.
+Videos and .npy go through `tf_t2v.synthesis`: reverse, boomerang, frame interpolation to
+--fps (and --slow-motion), upscaling by --scale-filter, a title card first.
 """
 
+import itertools
 import logging
 import os
 import re
 import sys
 
+from tf_t2v.synthesis.effects import SCALE_FILTERS
+from tf_t2v.synthesis.transitions import TRANSITIONS
+
+SCALE_FILTER_NAMES = tuple(SCALE_FILTERS)
+TRANSITION_NAMES = TRANSITIONS
+
 VIDEO_EXTENSIONS = (".mp4", ".gif", ".webm")
+CLIP_FPS = 8.0  # frames a second of the models' clips
 SHEET_EXTENSION = ".png"
 ARRAY_EXTENSION = ".npy"
 OUTPUT_EXTENSIONS = VIDEO_EXTENSIONS + (SHEET_EXTENSION, ARRAY_EXTENSION)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+MAX_SLUG = 60
 
 
 def split_storyboard(text):
@@ -34,44 +49,26 @@ def split_storyboard(text):
     return [s for s in sentences if s]
 
 
-def cross_fade(clips, frames):
-    """Joins clips (each (T, H, W, 3) uint8) into one, each pair overlapping by a linear cross-fade.
-
-    Over the `frames` overlapping frames, clip k+1 fades in with weights 1/(frames+1), ...,
-    frames/(frames+1); the result has `sum(T) - (len(clips) - 1) * frames` frames.
-
-    Example:
-        >>> import numpy as np
-        >>> a, b = np.zeros((4, 2, 2, 3), np.uint8), np.full((4, 2, 2, 3), 90, np.uint8)
-        >>> cross_fade([a, b], 2)[:, 0, 0, 0].tolist()
-        [0, 0, 30, 60, 90, 90]
-    """
-    import numpy as np
-
-    clips = [np.asarray(c, np.uint8) for c in clips]
-    if not clips:
-        raise ValueError("cross_fade needs at least one clip.")
-    shortest = min(len(c) for c in clips)
-    if frames < 0 or (len(clips) > 1 and 2 * frames > shortest):
-        raise ValueError(
-            f"The cross-fade must last from 0 to {shortest // 2} frames (half the shortest clip); got {frames}."
-        )
-    out = [clips[0]]
-    weights = (np.arange(1, frames + 1, dtype=np.float32) / (frames + 1))[:, None, None, None]
-    for clip in clips[1:]:
-        if frames:
-            tail = out[-1][-frames:].astype(np.float32)
-            blend = (1.0 - weights) * tail + weights * clip[:frames].astype(np.float32)
-            out[-1] = out[-1][:-frames]
-            out.append(np.round(blend).astype(np.uint8))
-        out.append(clip[frames:])
-    return np.concatenate(out)
-
-
 def numbered_path(out, index, count):
     """`out` with `_000`-style numbering before the extension: clips.mp4 -> clips_007.mp4."""
     stem, ext = os.path.splitext(out)
     return f"{stem}_{index:0{max(3, len(str(count - 1)))}d}{ext}"
+
+
+def default_output(text, count=1, folder=""):
+    """An .mp4 in `folder` named after `text` (slugified), never an existing file: `name.mp4`,
+    else `name_1.mp4`, `name_2.mp4`, ... (for `count` > 1 clips, none of the numbered files exists).
+
+    Example:
+        >>> default_output("A red circle moves LEFT!", folder="")
+        'a_red_circle_moves_left.mp4'
+    """
+    slug = _NOT_SLUG.sub("_", text.lower()).strip("_")[:MAX_SLUG].strip("_") or "clip"
+    for n in itertools.count():
+        path = os.path.join(folder, f"{slug}{f'_{n}' if n else ''}.mp4")
+        paths = [path] if count == 1 else [numbered_path(path, i, count) for i in range(count)]
+        if not any(os.path.lexists(p) for p in paths):
+            return path
 
 
 def resolve_model_path(path, prompts=()):
@@ -121,10 +118,11 @@ def add_parser(subparsers):
         epilog="Outputs: " + ", ".join(OUTPUT_EXTENSIONS) + ". Clip i gets seed SEED + i.",
     )
     parser.add_argument("prompt", nargs="?", help="what the clip should show")
-    parser.add_argument("-o", "--output", required=True, metavar="FILE",
-                        help="output file: .mp4, .gif, .webm, .png (contact sheet) or .npy (raw uint8)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="output file: .mp4, .gif, .webm, .png (contact sheet) or .npy (raw uint8) "
+                             "(default: PROMPT_AS_NAME.mp4 here, never over an existing file)")
     parser.add_argument("--storyboard", metavar="TEXT",
-                        help="sentences, one clip each, joined by cross-fades into one output")
+                        help="sentences, one clip each, joined by transitions into one output")
     parser.add_argument("--model", metavar="PATH",
                         help="SavedModel folder (or its base path) or .keras file "
                              "(default: the shipped model that knows the prompt's words best)")
@@ -132,13 +130,28 @@ def add_parser(subparsers):
                         help="seed of the first clip, an int64 (default: random)")
     parser.add_argument("--num-videos", type=int, default=1, metavar="N",
                         help="clips of the prompt, seeds SEED..SEED+N-1 (default: 1)")
-    parser.add_argument("--fps", type=float, default=8.0, help="frames per second of videos (default: 8)")
-    parser.add_argument("--scale", type=int, default=1,
-                        help="integer nearest-neighbour upscaling for viewing (default: 1)")
+    parser.add_argument("--fps", type=float, default=None,
+                        help="frames a second of videos, made by motion-compensated frame interpolation "
+                             f"(default: the clips' own {CLIP_FPS:g})")
+    parser.add_argument("--slow-motion", type=float, default=1.0, metavar="FACTOR",
+                        help="play FACTOR (>= 1) times slower, the frames in between interpolated (default: 1)")
+    parser.add_argument("--reverse", action="store_true", help="play the clip backwards")
+    parser.add_argument("--boomerang", action="store_true", help="play forwards then backwards, a loop")
+    parser.add_argument("--scale", type=int, default=1, help="integer upscaling for viewing (default: 1)")
+    parser.add_argument("--scale-filter", default=None, metavar="FILTER",
+                        help=f"upscaling filter of videos and .npy: {', '.join(SCALE_FILTER_NAMES)} "
+                             "(default: lanczos; contact sheets stay nearest)")
+    parser.add_argument("--title", metavar="TEXT", help="a title card (white text on black) before the video")
+    parser.add_argument("--title-seconds", type=float, default=2.0, metavar="SECONDS",
+                        help="how long the title card shows (default: 2)")
     parser.add_argument("--truncation", type=float, default=1.0,
                         help="noise scale; below 1 trades variety for typical clips (default: 1)")
+    parser.add_argument("--transition", default=None, metavar="KIND",
+                        help=f"storyboard transition: {', '.join(TRANSITION_NAMES)} (default: crossfade)")
+    parser.add_argument("--transition-frames", type=int, default=None, metavar="FRAMES",
+                        help="clip frames each storyboard transition lasts (default: a quarter clip; cut: 0)")
     parser.add_argument("--crossfade", type=int, default=None, metavar="FRAMES",
-                        help="frames each storyboard transition lasts (default: a quarter clip)")
+                        help="the same as --transition crossfade --transition-frames FRAMES")
     parser.add_argument("--strict", action="store_true",
                         help="refuse prompts with words the model does not know (exit 2)")
     parser.add_argument("--batch-size", type=int, default=16, metavar="N",
@@ -147,6 +160,9 @@ def add_parser(subparsers):
 
 
 def _check_args(args):
+    if args.output is None:
+        text = args.prompt if args.prompt is not None else (args.storyboard or "")
+        args.output = default_output(text, args.num_videos if args.storyboard is None else 1)
     ext = os.path.splitext(args.output)[1].lower()
     if ext not in OUTPUT_EXTENSIONS:
         raise ValueError(
@@ -164,11 +180,44 @@ def _check_args(args):
         raise ValueError(f"--batch-size must be >= 1; got {args.batch_size}.")
     if args.scale < 1:
         raise ValueError(f"--scale must be an integer >= 1; got {args.scale}.")
-    if args.fps <= 0:
-        raise ValueError(f"--fps must be > 0; got {args.fps}.")
+    if args.fps is not None and not 0 < args.fps < float("inf"):
+        raise ValueError(f"--fps must be a finite number of frames a second > 0; got {args.fps:g}.")
+    if not 1 <= args.slow_motion < float("inf"):
+        raise ValueError(f"--slow-motion must be a finite factor >= 1 (2: half speed); got {args.slow_motion:g}.")
+    if args.scale_filter is not None and args.scale_filter not in SCALE_FILTERS:
+        raise ValueError(f"Unknown --scale-filter {args.scale_filter!r}; accepted: {', '.join(SCALE_FILTERS)}.")
     if not args.truncation >= 0 or args.truncation == float("inf"):
         raise ValueError(f"--truncation must be a finite number >= 0; got {args.truncation}.")
+    _check_transition(args)
+    if args.title is not None and not args.title.strip():
+        raise ValueError("--title is empty or blank; give the words of the title card.")
+    if not 0 < args.title_seconds < float("inf"):
+        raise ValueError(f"--title-seconds must be a finite number of seconds > 0; got {args.title_seconds:g}.")
+    if ext == SHEET_EXTENSION:
+        given = [name for name, on in (
+            ("--title", args.title is not None), ("--slow-motion", args.slow_motion != 1),
+            ("--reverse", args.reverse), ("--boomerang", args.boomerang),
+            ("--scale-filter", args.scale_filter not in (None, "nearest")),
+        ) if on]
+        if given:
+            raise ValueError(f"{', '.join(given)} apply to videos and .npy; a contact sheet shows the frames as generated.")
     return ext
+
+
+def _check_transition(args):
+    """Folds --crossfade into --transition/--transition-frames; ValueError for bad values."""
+    if args.crossfade is not None:
+        if args.transition not in (None, "crossfade") or args.transition_frames is not None:
+            raise ValueError("--crossfade FRAMES is --transition crossfade --transition-frames FRAMES; give one or the other.")
+        args.transition, args.transition_frames = "crossfade", args.crossfade
+    if args.storyboard is None and (args.transition is not None or args.transition_frames is not None):
+        raise ValueError("--transition and --transition-frames join the clips of a --storyboard; a prompt makes clips of its own.")
+    if args.transition is not None and args.transition not in TRANSITIONS:
+        raise ValueError(f"Unknown --transition {args.transition!r}; accepted: {', '.join(TRANSITIONS)}.")
+    if args.transition_frames is not None and args.transition_frames < 0:
+        raise ValueError(f"--transition-frames must be >= 0 (clip frames); got {args.transition_frames}.")
+    if args.transition == "cut" and args.transition_frames:
+        raise ValueError(f"A cut has no duration; got --transition-frames {args.transition_frames} (give 0, or another transition).")
 
 
 def _batches(model, prompts, seeds, truncation, batch_size):
@@ -176,6 +225,42 @@ def _batches(model, prompts, seeds, truncation, batch_size):
     for start in range(0, len(prompts), batch_size):
         stop = start + batch_size
         yield start, model.generate(prompts[start:stop], seed=seeds[start:stop], truncation=truncation)
+
+
+class _Finisher:
+    """Turns a generated clip (T, H, W, 3) uint8 into the frames written: reversed or
+    boomeranged, played at --fps (and --slow-motion) by frame interpolation, upscaled by
+    --scale-filter, after a --title card."""
+
+    def __init__(self, args, clip_fps):
+        from tf_t2v.synthesis import FrameInterpolator
+
+        self.args, self.clip_fps = args, clip_fps
+        self.fps = args.fps if args.fps is not None else clip_fps
+        self.interpolator = FrameInterpolator()
+
+    def __call__(self, clip):
+        import numpy as np
+
+        from tf_t2v.synthesis import effects
+        from tf_t2v.synthesis.title_card import title_card
+
+        args = self.args
+        if args.reverse:
+            clip = effects.reverse(clip)
+        if args.boomerang:
+            clip = effects.boomerang(clip)
+        if self.fps != self.clip_fps or args.slow_motion != 1:
+            clip = self.interpolator.resample(clip, self.clip_fps, self.fps, args.slow_motion)
+        clip = effects.upscale(clip, args.scale, args.scale_filter or "lanczos")
+        if args.title is not None:
+            count = max(1, round(args.title_seconds * self.fps))
+            clip = np.concatenate([title_card(args.title, count, clip.shape[1], clip.shape[2]), clip])
+        return clip
+
+
+def _clip_fps(model):
+    return float((getattr(model, "metadata", None) or {}).get("fps", CLIP_FPS))
 
 
 def _write_clips(args, ext, model, prompts, seeds):
@@ -187,13 +272,14 @@ def _write_clips(args, ext, model, prompts, seeds):
     from tf_t2v.data.contact_sheet import write_contact_sheet
 
     count = len(prompts)
+    finish = _Finisher(args, _clip_fps(model))
     sheet_clips, written = [], []
     with tqdm(total=count, unit="clip", desc="generating", disable=count < 2) as progress:
         if ext == ARRAY_EXTENSION:
             with video_io.atomic_output(args.output) as tmp:
                 array = None
                 for start, clips in _batches(model, prompts, seeds, args.truncation, args.batch_size):
-                    clips = video_io.upscale(clips, args.scale)
+                    clips = np.stack([finish(c) for c in clips])
                     if array is None:  # written batch by batch: memory stays one batch
                         array = np.lib.format.open_memmap(tmp, "w+", np.uint8, (count,) + clips.shape[1:])
                     array[start:start + len(clips)] = clips
@@ -207,7 +293,7 @@ def _write_clips(args, ext, model, prompts, seeds):
                     sheet_clips.append(clip)
                 else:
                     path = args.output if count == 1 else numbered_path(args.output, i, count)
-                    video_io.write_video(path, clip, fps=args.fps, scale=args.scale)
+                    video_io.write_video(path, finish(clip), fps=finish.fps)
                     written.append(path)
             progress.update(len(clips))
     if ext == SHEET_EXTENSION:
@@ -228,16 +314,22 @@ def _write_storyboard(args, ext, model, sentences, seeds):
         captions = [f"{i + 1}. {s} (seed {seed})" for i, (s, seed) in enumerate(zip(sentences, seeds))]
         write_contact_sheet(args.output, clips, captions, scale=args.scale)
         return [args.output]
-    frames = args.crossfade if args.crossfade is not None else max(1, clips.shape[1] // 4)
+    from tf_t2v.synthesis.transitions import join_clips
+
+    transition = args.transition or "crossfade"
+    frames = args.transition_frames
+    if frames is None:
+        frames = 0 if transition == "cut" else max(1, clips.shape[1] // 4)
     if len(clips) == 1:
         frames = 0
-    joined = cross_fade(list(clips), frames)
+    finish = _Finisher(args, _clip_fps(model))
+    joined = finish(join_clips(list(clips), transition, frames))
     if ext == ARRAY_EXTENSION:
         with video_io.atomic_output(args.output) as tmp:
             with open(tmp, "wb") as f:
-                np.save(f, video_io.upscale(joined, args.scale))
+                np.save(f, joined)
     else:
-        video_io.write_video(args.output, joined, fps=args.fps, scale=args.scale)
+        video_io.write_video(args.output, joined, fps=finish.fps)
     return [args.output]
 
 

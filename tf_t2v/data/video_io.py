@@ -25,6 +25,8 @@ import cv2
 import imageio_ffmpeg
 import numpy as np
 
+from tf_t2v.synthesis.effects import upscale  # noqa: F401  (nearest by default: contact sheets, TensorBoard)
+
 SAMPLINGS = ("uniform", "fps")
 READ_EXTENSIONS = (".mp4", ".webm", ".avi", ".mov", ".gif")
 WRITE_EXTENSIONS = (".mp4", ".gif", ".webm")
@@ -140,27 +142,6 @@ def _check_frames(frames):
             f"Frames must have shape (T, H, W, 3) with T, H, W >= 1; got {frames.shape}."
         )
     return frames
-
-
-def upscale(frames, scale):
-    """Nearest-neighbour upscale of (..., H, W, C) frames by an integer factor.
-
-    Args:
-        frames: np.ndarray. (..., H, W, C).
-        scale: int. >= 1.
-
-    Example:
-        >>> import numpy as np
-        >>> from tf_t2v.data.video_io import upscale
-        >>> upscale(np.zeros((2, 4, 5, 3), np.uint8), 3).shape
-        (2, 12, 15, 3)
-    """
-    if int(scale) != scale or scale < 1:
-        raise ValueError(f"scale must be an integer >= 1; got {scale!r}.")
-    scale = int(scale)
-    if scale == 1:
-        return frames
-    return frames.repeat(scale, axis=-3).repeat(scale, axis=-2)
 
 
 def resize_and_crop(frame, size):
@@ -443,7 +424,7 @@ def read_video(path, num_frames=None, size=None, sampling="uniform", fps=None):
     return np.stack(frames)
 
 
-def write_video(path, frames, fps=8, scale=1):
+def write_video(path, frames, fps=8, scale=1, scale_filter="lanczos"):
     """Encodes frames to a video file, its format chosen by the extension; written atomically.
 
     `.mp4`: H.264 (High profile) yuv420p with the index up front, which every browser plays; odd
@@ -454,7 +435,8 @@ def write_video(path, frames, fps=8, scale=1):
         path: str or os.PathLike. ends in .mp4, .gif or .webm; any `tf.io.gfile` path.
         frames: array-like. uint8 (T, H, W, 3), or float in [-1, 1].
         fps: float. frames per second.
-        scale: int. nearest-neighbour upscale factor, for viewing small clips.
+        scale: int. upscale factor, for viewing small clips.
+        scale_filter: str. how to upscale: "lanczos" (default), "bicubic", "bilinear" or "nearest".
 
     Example:
         >>> import numpy as np
@@ -471,7 +453,7 @@ def write_video(path, frames, fps=8, scale=1):
         )
     if not fps or fps <= 0:
         raise ValueError(f"fps must be > 0; got {fps!r}.")
-    frames = upscale(_check_frames(frames), scale)
+    frames = upscale(_check_frames(frames), scale, scale_filter)
     if ext == ".mp4":
         t, h, w, _ = frames.shape
         frames = np.pad(frames, ((0, 0), (0, h % 2), (0, w % 2), (0, 0)), mode="edge")

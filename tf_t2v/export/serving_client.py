@@ -159,6 +159,11 @@ class ServingClient:
             except ValueError:
                 message = text
             raise ValueError(f"The model server answered HTTP {e.code}: {message}") from e
+        except (urllib.error.URLError, ConnectionError) as e:  # refused, unreachable: as gRPC says it
+            reason = getattr(e, "reason", e)
+            raise ValueError(
+                f"The model server answered UNAVAILABLE: cannot connect to {self.rest_url()} ({reason})."
+            ) from e
 
     # === gRPC ===
     def predict_request(self, signature_name, inputs):

@@ -123,14 +123,16 @@ def scene_row(scene, i):
 class _Canvas:
     """The supersampled clip being drawn, with the camera's world coordinates.
 
-    Attributes: c (3, T, S, S) float32 colour planes; X (T, S) world X per column; Y (T, S)
-    world Y per row; ax, bx, ay, by (T,) the camera per frame; s (T,) the phase t/(T - 1).
+    Attributes: c (3, F, S, S) float32 colour planes; X (F, S) world X
+    per column; Y (F, S) world Y per row; ax, bx, ay, by (F,) the camera per frame; s (F,) the
+    phase of each frame drawn (t/(T - 1) for the specification's T frames).
     """
 
-    def __init__(self, camera, height):
+    def __init__(self, camera, height, phases):
         self.size = size = 2 * height
-        self.s = s = (np.arange(T) / (T - 1)).astype(np.float32)
-        one, zero = np.ones(T), np.zeros(T)
+        self.s = s = phases
+        frames = len(s)
+        one, zero = np.ones(frames), np.zeros(frames)
         name = spec.CAMERAS[camera]
         if name == "static":
             ax, bx, ay, by = zero, one, zero, one
@@ -141,7 +143,7 @@ class _Canvas:
             z = 1.0 - 0.3 * s if name == "zoom_in" else 0.7 + 0.3 * s
             ax, bx, ay, by = 0.5 - 0.5 * z, z, 0.5 - 0.5 * z, z
         self.set_camera(ax, bx, ay, by)
-        self.c = np.empty((3, T, size, size), np.float32)
+        self.c = np.empty((3, frames, size, size), np.float32)
 
     def set_camera(self, ax, bx, ay, by):
         self.ax, self.bx, self.ay, self.by = (np.asarray(a, np.float32) for a in (ax, bx, ay, by))
@@ -257,7 +259,7 @@ def _sky(cv, time, weather, yh):
 def _stars(cv, stars):
     x, y, phase = stars[:, 0], stars[:, 1], stars[:, 2]  # (N,)
     r = spec.STAR_RADIUS
-    cx, cy = np.broadcast_to(x, (T, len(x))), np.broadcast_to(y, (T, len(y)))
+    cx, cy = np.broadcast_to(x, (len(cv.s), len(x))), np.broadcast_to(y, (len(cv.s), len(y)))
     X, Y, rows, cols, valid = cv.windows(cx, cy, r, r)
     mask = valid & ((X - x[:, None, None]) ** 2 + (Y - y[:, None, None]) ** 2 <= r * r)
     alpha = 0.6 + 0.4 * np.sin(_TAU * (1.5 * cv.s[:, None] + phase))  # (T, N)
@@ -348,7 +350,7 @@ def _meadow(cv, tint, phase, flat, flowers, flower_colour):
     # Flowers: opaque discs, a later flower over an earlier one.
     r = spec.FLOWER_RADIUS
     x, y = flowers[:, 0], flowers[:, 1]
-    cx, cy = np.broadcast_to(x, (T, len(x))), np.broadcast_to(y, (T, len(y)))
+    cx, cy = np.broadcast_to(x, (len(cv.s), len(x))), np.broadcast_to(y, (len(cv.s), len(y)))
     Xw, Yw, rows, cols, valid = cv.windows(cx, cy, r, r)
     hit = valid & ((Xw - x[:, None, None]) ** 2 + (Yw - y[:, None, None]) ** 2 <= r * r)
     flat_index, _, n = cv.hits(hit, rows, cols)
@@ -370,7 +372,7 @@ def _mountains(cv, tint, peaks):
     lit = (cv.X < highest)[:, None, :, None]  # (T, 1, S, 1)
     face = np.where(lit, _rgb(spec.MOUNTAIN_LIT) * tint, _rgb(spec.MOUNTAIN_SHADE) * tint)
     cv.fill((Y >= ridge[:, None, :]) & (Y < 0.75), face, r0)
-    cv.fill(np.broadcast_to(Y >= 0.75, (T, Y.shape[1], cv.size)), _rgb(spec.MOUNTAIN_GRASS) * tint, r0)
+    cv.fill(np.broadcast_to(Y >= 0.75, (len(cv.s), Y.shape[1], cv.size)), _rgb(spec.MOUNTAIN_GRASS) * tint, r0)
 
 
 def building_edges(widths):
@@ -526,26 +528,41 @@ def _cinematic(c):
 _SEPIA = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]], np.float32)
 
 
-def _vintage(c, grain_seed, flicker):
+def _vintage(c, grain_seed, flicker, frame):
+    """Sepia, grain and flicker; `frame` (F,) is the specification frame whose noise each drawn
+    frame takes (noise is drawn per specification frame, so it has no in-between)."""
     c = np.clip(np.clip(c, 0.0, 255.0) @ _SEPIA.T, 0.0, 255.0)
-    grain = np.random.default_rng(int(grain_seed)).normal(0.0, 10.0, c.shape[:3])  # (T, H, W)
-    c = c + grain[..., None].astype(np.float32)
-    return c * (1.0 + 0.06 * flicker.astype(np.float32))[:, None, None, None]
+    grain = np.random.default_rng(int(grain_seed)).normal(0.0, 10.0, (T,) + c.shape[1:3])  # (T, H, W)
+    c = c + grain[frame][..., None].astype(np.float32)
+    return c * (1.0 + 0.06 * flicker[frame].astype(np.float32))[:, None, None, None]
 
 
 # ---------------------------------------------------------------- a clip
 
 
-def render_clip(attrs, scene, height):
+def phases_of(num_frames=T):
+    """The phases s = t / (num_frames - 1), t = 0..num_frames-1: (num_frames,) float32 in [0, 1].
+    `phases_of(T)` are the specification's frames; `phases_of(3 * (T - 1) + 1)` the same motion at
+    three times the frame rate."""
+    if int(num_frames) != num_frames or num_frames < 2:
+        raise ValueError(f"num_frames must be an integer >= 2; got {num_frames!r}.")
+    return (np.arange(num_frames) / (num_frames - 1)).astype(np.float32)
+
+
+def render_clip(attrs, scene, height, phases=None):
     """One clip, drawn exactly as the specification says.
 
     Args:
         attrs: int array (7,). Attribute indices in `spec.ATTRIBUTE_COLUMNS` order.
         scene: dict from `scene_row(sample_scenes(rng, attrs[None]), 0)`.
         height: int. Frame height (= width) in pixels.
+        phases: float array (F,) in [0, 1] or None. The phase s of each frame to draw (None: the
+            specification's T frames, `phases_of(T)`); every motion is a function of s, so other
+            phases draw the same clip at another frame rate. The vintage style's grain and
+            flicker are per specification frame: an in-between phase takes its nearest frame's.
 
     Returns:
-        uint8 array (T, H, H, 3).
+        uint8 array (F, H, H, 3); F = T by default.
 
     Example:
     ```python
@@ -554,8 +571,12 @@ def render_clip(attrs, scene, height):
     attrs = np.array([[2, 0, 0, 0, 0, 0, 0]])  # sunset, ocean, clear, no subject, static, natural
     scene = render.sample_scenes(np.random.default_rng(0), attrs)
     clip = render.render_clip(attrs[0], render.scene_row(scene, 0), 64)  # (16, 64, 64, 3)
+    fast = render.render_clip(attrs[0], render.scene_row(scene, 0), 64, render.phases_of(46))  # (46, ...)
     ```
     """
+    phases = phases_of(T) if phases is None else np.asarray(phases, np.float32)
+    if phases.ndim != 1 or len(phases) == 0 or not ((phases >= 0) & (phases <= 1)).all():
+        raise ValueError(f"phases must be a non-empty 1-D array of values in [0, 1]; got shape {phases.shape}.")
     names = {a: spec.ATTRIBUTES[a][int(i)] for a, i in zip(spec.ATTRIBUTE_COLUMNS, attrs)}
     time, place, weather, style = names["time"], names["place"], names["weather"], names["style"]
     yh = spec.HORIZON[place]
@@ -563,7 +584,7 @@ def render_clip(attrs, scene, height):
     tint = _rgb(spec.TINT[time]) * (spec.RAIN_SNOW_TINT if wet else 1.0)
     flat = style == "animation"
 
-    cv = _Canvas(int(attrs[CAMERA]), height)
+    cv = _Canvas(int(attrs[CAMERA]), height, phases)
     _sky(cv, time, weather, yh)
     if time == "night" and weather in ("clear", "cloudy"):
         _stars(cv, scene["stars"])
@@ -583,7 +604,7 @@ def render_clip(attrs, scene, height):
         _subject(cv, names["subject"], names["heading"], time, scene["subject"])
 
     # Weather in view coordinates.
-    one, zero = np.ones(T), np.zeros(T)
+    one, zero = np.ones(len(phases)), np.zeros(len(phases))
     cv.set_camera(zero, one, zero, one)
     if weather == "rain":
         _rain(cv, scene["drops"])
@@ -593,7 +614,7 @@ def render_clip(attrs, scene, height):
         cv.c *= 0.5
         cv.c += 0.5 * _rgb(spec.FOG[time])[:, None, None, None]
 
-    q = cv.c.reshape(3, T, height, 2, height, 2)
+    q = cv.c.reshape(3, len(phases), height, 2, height, 2)
     c = (q[:, :, :, 0, :, 0] + q[:, :, :, 0, :, 1]) + (q[:, :, :, 1, :, 0] + q[:, :, :, 1, :, 1])
     c = np.moveaxis(c * 0.25, 0, -1)  # (T, H, H, 3), the 2x2 mean
     if style == "animation":
@@ -601,11 +622,11 @@ def render_clip(attrs, scene, height):
     elif style == "cinematic":
         c = _cinematic(c)
     elif style == "vintage":
-        c = _vintage(c, scene["grain_seed"], scene["flicker"])
+        c = _vintage(c, scene["grain_seed"], scene["flicker"], np.round(phases * (T - 1)).astype(np.int64))
     return np.clip(np.floor(c + 0.5), 0, 255).astype(np.uint8)
 
 
-def render_clips(attrs, scene, height):
-    """N clips: uint8 (N, T, H, H, 3). attrs (N, 7); scene from `sample_scenes`."""
+def render_clips(attrs, scene, height, phases=None):
+    """N clips: uint8 (N, F, H, H, 3). attrs (N, 7); scene from `sample_scenes`; phases as in `render_clip`."""
     attrs = np.asarray(attrs, np.int64)
-    return np.stack([render_clip(a, scene_row(scene, i), height) for i, a in enumerate(attrs)])
+    return np.stack([render_clip(a, scene_row(scene, i), height, phases) for i, a in enumerate(attrs)])

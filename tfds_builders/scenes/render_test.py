@@ -135,3 +135,14 @@ def test_building_edges_run_past_the_frame():
     x0, x1 = render.building_edges(np.full(render.MAX_BUILDINGS, 0.07))
     assert x0[0] == -0.2 and x1[-1] > 1.2 and x1[-2] <= 1.2
     np.testing.assert_allclose(x0[1:], x1[:-1])
+
+
+def test_phases_draw_the_same_motion_at_another_frame_rate():
+    attrs = attrs_of(subject="bird", heading="left", camera="pan_right", style="vintage", weather="snow")
+    scene = render.scene_row(render.sample_scenes(np.random.default_rng(5), attrs[None]), 0)
+    fast = render.render_clip(attrs, scene, 32, render.phases_of(3 * (T - 1) + 1))
+    assert fast.shape == (46, 32, 32, 3)
+    np.testing.assert_array_equal(fast[::3], render.render_clip(attrs, scene, 32))
+    assert not np.array_equal(fast[1], fast[0]) and not np.array_equal(fast[1], fast[3])
+    with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
+        render.render_clip(attrs, scene, 32, [0.0, 1.5])
