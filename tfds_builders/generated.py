@@ -9,6 +9,8 @@ import zlib
 
 from absl import logging
 import numpy as np
+import tensorflow_datasets as tfds
+from tqdm import tqdm
 
 
 def split_rng(dataset, config_name, split, chunk):
@@ -16,6 +18,19 @@ def split_rng(dataset, config_name, split, chunk):
     digest = hashlib.sha256(f"{dataset}/{config_name}/{split}".encode()).digest()
     entropy = int.from_bytes(digest[:16], "little")
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([entropy, chunk])))
+
+
+def label_index(attribute, names, value):
+    """The ClassLabel index of `value` (a name in `names` or an index), or a ValueError naming
+    what `attribute` accepts."""
+    if isinstance(value, str):
+        if value not in names:
+            raise ValueError(f"Unknown {attribute} {value!r}; accepted: {list(names)}.")
+        return names.index(value)
+    index = int(value)
+    if not 0 <= index < len(names):
+        raise ValueError(f"{attribute} index {index} is out of range; accepted: 0..{len(names) - 1}.")
+    return index
 
 
 def _png_chunk(tag, data):
@@ -97,6 +112,20 @@ class ShrinkableSplits:
         sizes = ", ".join(f"{k}={v}" for k, v in self._split_sizes.items())
         return f"{description}\n\nSHRUNK build, not the full dataset: {sizes}."
 
+    def generated_info(self, features, fps):
+        """The `tfds.core.DatasetInfo` of a generated clip dataset: `features` (dict), captions
+        to videos as supervised keys, README.md, CITATIONS.bib and TAGS.txt beside the builder,
+        and metadata `fps`, `split_sizes` and `shrunk`."""
+        readme = self.get_metadata()
+        return tfds.core.DatasetInfo(
+            builder=self,
+            description=self.shrunk_description(readme.description),
+            features=tfds.features.FeaturesDict(features),
+            supervised_keys=("caption", "video"),
+            citation=readme.citation,
+            metadata=tfds.core.MetadataDict(fps=fps, split_sizes=self.split_sizes, shrunk=self.shrunk),
+        )
+
     def built_split_sizes(self):
         """The split sizes of the build in data_dir, or None if nothing is built there."""
         if not (self.data_path / "dataset_info.json").exists():
@@ -118,10 +147,10 @@ class ChunkWorkers:
     """Mixin for a generated builder whose splits are made in chunks: a pool of render processes.
 
     List it before `ShrinkableSplits` among the bases. The builder sets `CHUNK` (clips per
-    chunk) and maps its chunk function over its jobs with `map_chunks`; during
-    `download_and_prepare` that runs in one pool of processes for the whole build, when more
-    than one chunk needs it. The constructor takes `num_workers` (None: one process per CPU
-    core; 1: in this process); the examples do not depend on it.
+    chunk) and yields a split's examples from `chunk_examples`; during `download_and_prepare`
+    the chunks are made in one pool of processes for the whole build, when more than one chunk
+    needs it. The constructor takes `num_workers` (None: one process per CPU core; 1: in this
+    process); the examples do not depend on it.
     """
 
     CHUNK = 64
@@ -139,9 +168,24 @@ class ChunkWorkers:
         with self._workers():
             return super().download_and_prepare(*args, **kwargs)
 
-    def map_chunks(self, function, jobs):
-        """`function` over `jobs` in order: in the pool during a build, else in this process."""
-        return self._pool.imap(function, jobs) if self._pool else map(function, jobs)
+    def chunk_examples(self, function, prefix, split, num_examples):
+        """Yields the (key, example) pairs of a split, chunk by chunk, with a progress bar.
+
+        Args:
+            function: picklable callable. Job `(*prefix, split, chunk, count)` -> the list of
+                (key, example) pairs of the first `count` clips of chunk `chunk` of `split`.
+            prefix: tuple. What `function` needs beside the split and chunk, e.g. the config name.
+            split: str. The split.
+            num_examples: int. Clips in the split: chunks of `CHUNK`, the last one cut short.
+        """
+        jobs = [(*prefix, split, chunk, min(self.CHUNK, num_examples - chunk * self.CHUNK))
+                for chunk in range(-(-num_examples // self.CHUNK))]
+        results = self._pool.imap(function, jobs) if self._pool else map(function, jobs)
+        with tqdm(total=num_examples, desc=f"{self.name}/{self.builder_config.name} {split}", unit=" clips",
+                  leave=False) as progress:
+            for examples in results:
+                yield from examples
+                progress.update(len(examples))
 
     @contextlib.contextmanager
     def _workers(self):

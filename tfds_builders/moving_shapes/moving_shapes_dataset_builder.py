@@ -147,17 +147,7 @@ class Builder(generated.ShrinkableSplits, tfds.core.GeneratorBasedBuilder):
         features["video"] = tfds.features.Video(
             shape=(frames, size, size, 3), doc=f"RGB clip at {spec.FPS} fps, one PNG per frame."
         )
-        readme = self.get_metadata()  # README.md, CITATIONS.bib and TAGS.txt beside this file.
-        return tfds.core.DatasetInfo(
-            builder=self,
-            description=self.shrunk_description(readme.description),
-            features=tfds.features.FeaturesDict(features),
-            supervised_keys=("caption", "video"),
-            citation=readme.citation,
-            metadata=tfds.core.MetadataDict(
-                fps=spec.FPS, split_sizes=self.split_sizes, shrunk=self.shrunk
-            ),
-        )
+        return self.generated_info(features, spec.FPS)
 
     def _split_generators(self, dl_manager):
         del dl_manager  # Generated: nothing to download.

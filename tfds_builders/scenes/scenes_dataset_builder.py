@@ -6,7 +6,6 @@ import itertools
 
 import numpy as np
 import tensorflow_datasets as tfds
-from tqdm import tqdm
 
 from tfds_builders import generated
 from tfds_builders.scenes import captions
@@ -137,17 +136,7 @@ class Builder(generated.ChunkWorkers, generated.ShrinkableSplits, tfds.core.Gene
             )
             for name in spec.NAMED_ATTRIBUTES
         })
-        readme = self.get_metadata()  # README.md, CITATIONS.bib and TAGS.txt beside this file.
-        return tfds.core.DatasetInfo(
-            builder=self,
-            description=self.shrunk_description(readme.description),
-            features=tfds.features.FeaturesDict(features),
-            supervised_keys=("caption", "video"),
-            citation=readme.citation,
-            metadata=tfds.core.MetadataDict(
-                fps=spec.FPS, split_sizes=self.split_sizes, shrunk=self.shrunk
-            ),
-        )
+        return self.generated_info(features, spec.FPS)
 
     def _split_generators(self, dl_manager):
         del dl_manager  # Generated: nothing to download.
@@ -155,12 +144,4 @@ class Builder(generated.ChunkWorkers, generated.ShrinkableSplits, tfds.core.Gene
 
     def _generate_examples(self, split, num_examples):
         config = self.builder_config
-        jobs = [
-            (config.name, config.height, split, chunk, min(CHUNK, num_examples - chunk * CHUNK))
-            for chunk in range(-(-num_examples // CHUNK))
-        ]
-        with tqdm(total=num_examples, desc=f"scenes/{config.name} {split}", unit=" clips",
-                  leave=False) as progress:
-            for examples in self.map_chunks(chunk_examples, jobs):
-                yield from examples
-                progress.update(len(examples))
+        return self.chunk_examples(chunk_examples, (config.name, config.height), split, num_examples)

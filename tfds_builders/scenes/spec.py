@@ -9,6 +9,8 @@ RGB floats in [0, 255].
 
 import re
 
+from tfds_builders import generated
+
 NUM_FRAMES = 16
 FPS = 8
 
@@ -60,15 +62,7 @@ def is_held_out(place, time, weather):
 
 
 def _index(attribute, value):
-    names = ATTRIBUTES[attribute]
-    if isinstance(value, str):
-        if value not in names:
-            raise ValueError(f"Unknown {attribute} {value!r}; accepted: {list(names)}.")
-        return names.index(value)
-    index = int(value)
-    if not 0 <= index < len(names):
-        raise ValueError(f"{attribute} index {index} is out of range; accepted: 0..{len(names) - 1}.")
-    return index
+    return generated.label_index(attribute, ATTRIBUTES[attribute], value)
 
 
 # ---------------------------------------------------------------- world
