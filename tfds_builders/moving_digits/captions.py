@@ -20,8 +20,8 @@ def make_clause(rng, digit, axis):
         digit: int 0-9 or numeral.
         axis: axis index (0 horizontal, 1 vertical) or name.
     """
-    d = spec._index("digit", digit)
-    name = spec.AXES[spec._index("axis", axis)]
+    d = spec.label_index("digit", digit)
+    name = spec.AXES[spec.label_index("axis", axis)]
     subject = _pick(rng, spec.DIGIT_PHRASES).format(d=d, w=spec.DIGIT_WORDS[d])
     return f"{subject} {_pick(rng, spec.VERBS)} {_pick(rng, spec.AXIS_PHRASES[name])}"
 

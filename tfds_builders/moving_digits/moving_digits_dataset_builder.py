@@ -6,7 +6,6 @@ import itertools
 
 import numpy as np
 import tensorflow_datasets as tfds
-from tqdm import tqdm
 
 from tfds_builders import generated
 from tfds_builders.moving_digits import captions
@@ -143,30 +142,11 @@ class Builder(generated.ChunkWorkers, generated.ShrinkableSplits, tfds.core.Gene
         features["video"] = tfds.features.Video(
             shape=(spec.NUM_FRAMES, size, size, 3), doc=f"RGB clip at {spec.FPS} fps, one PNG per frame."
         )
-        readme = self.get_metadata()  # README.md, CITATIONS.bib and TAGS.txt beside this file.
-        return tfds.core.DatasetInfo(
-            builder=self,
-            description=self.shrunk_description(readme.description),
-            features=tfds.features.FeaturesDict(features),
-            supervised_keys=("caption", "video"),
-            citation=readme.citation,
-            metadata=tfds.core.MetadataDict(
-                fps=spec.FPS, split_sizes=self.split_sizes, shrunk=self.shrunk
-            ),
-        )
+        return self.generated_info(features, spec.FPS)
 
     def _split_generators(self, dl_manager):
         del dl_manager  # Generated: nothing to download.
         return {split: self._generate_examples(split, size) for split, size in self._split_sizes.items()}
 
     def _generate_examples(self, split, num_examples):
-        config = self.builder_config
-        jobs = [
-            (config.name, split, chunk, min(CHUNK, num_examples - chunk * CHUNK))
-            for chunk in range(-(-num_examples // CHUNK))
-        ]
-        with tqdm(total=num_examples, desc=f"moving_digits/{config.name} {split}", unit=" clips",
-                  leave=False) as progress:
-            for examples in self.map_chunks(chunk_examples, jobs):
-                yield from examples
-                progress.update(len(examples))
+        return self.chunk_examples(chunk_examples, (self.builder_config.name,), split, num_examples)

@@ -9,6 +9,8 @@ columns x..x + 27 and rows y..y + 27. Tracks are (x, y) per frame.
 
 import re
 
+from tfds_builders import generated
+
 NUM_FRAMES = 16
 FPS = 8
 HEIGHT = 64  # frame height = width of every config
@@ -47,16 +49,10 @@ AXIS_PHRASES = {"horizontal": ("left and right", "horizontally"), "vertical": ("
 CONJUNCTIONS = ("and", "while")  # between the two clauses of double_64
 
 
-def _index(attribute, value):
-    names = ATTRIBUTES[attribute]
-    if isinstance(value, str):
-        if value not in names:
-            raise ValueError(f"Unknown {attribute} {value!r}; accepted: {list(names)}.")
-        return names.index(value)
-    index = int(value)
-    if not 0 <= index < len(names):
-        raise ValueError(f"{attribute} index {index} is out of range; accepted: 0..{len(names) - 1}.")
-    return index
+def label_index(attribute, value):
+    """The ClassLabel index of a value of "digit" or "axis": a name (e.g. "7", "vertical") or an
+    index; ValueError for anything else."""
+    return generated.label_index(attribute, ATTRIBUTES[attribute], value)
 
 
 def is_held_out(digit, axis):
@@ -65,7 +61,7 @@ def is_held_out(digit, axis):
     Held out: horizontal 0 and 5, vertical 4 and 9. Args are a digit 0-9 (int or numeral) and
     an axis index (0 horizontal, 1 vertical) or name.
     """
-    return (_index("digit", digit) + _index("axis", axis)) % 5 == 0
+    return (label_index("digit", digit) + label_index("axis", axis)) % 5 == 0
 
 
 # ---------------------------------------------------------------- source images
@@ -86,7 +82,7 @@ def source_indices(digit, split):
     """The `mnist_data()` indices a clip of `split` may show for `digit`: range of 400 or 100."""
     if split not in SOURCE_POOL:
         raise ValueError(f"Unknown split {split!r}; accepted: {list(SOURCE_POOL)}.")
-    first = _index("digit", digit) * IMAGES_PER_DIGIT
+    first = label_index("digit", digit) * IMAGES_PER_DIGIT
     if SOURCE_POOL[split] == "seen":
         return range(first, first + SEEN_IMAGES_PER_DIGIT)
     return range(first + SEEN_IMAGES_PER_DIGIT, first + IMAGES_PER_DIGIT)
