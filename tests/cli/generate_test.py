@@ -15,7 +15,7 @@ import tiny_text_to_video  # noqa: E402
 
 from tf_t2v.cli.generate import default_output, numbered_path, split_storyboard  # noqa: E402
 from tf_t2v.cli.main import main  # noqa: E402
-from tf_t2v.data.video_io import ffmpeg_exe, read_video  # noqa: E402
+from tf_t2v.io.video_io import ffmpeg_exe, read_video  # noqa: E402
 from tf_t2v.synthesis import FrameInterpolator, effects  # noqa: E402
 from tf_t2v.synthesis.title_card import title_card  # noqa: E402
 from tf_t2v.synthesis.transitions import join_clips  # noqa: E402

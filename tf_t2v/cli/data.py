@@ -125,7 +125,7 @@ def run_preview(args):
 
     from tf_t2v.data.contact_sheet import write_contact_sheet
     from tf_t2v.data.pipeline import load_examples
-    from tf_t2v.data.video_io import write_video
+    from tf_t2v.io.video_io import write_video
 
     ext = os.path.splitext(args.output)[1].lower()
     if ext not in PREVIEW_EXTENSIONS:

@@ -268,7 +268,8 @@ def _write_clips(args, ext, model, prompts, seeds):
     import numpy as np
     from tqdm import tqdm
 
-    from tf_t2v.data import video_io
+    from tf_t2v.io import video_io
+    from tf_t2v.io.files import atomic_output
     from tf_t2v.data.contact_sheet import write_contact_sheet
 
     count = len(prompts)
@@ -276,7 +277,7 @@ def _write_clips(args, ext, model, prompts, seeds):
     sheet_clips, written = [], []
     with tqdm(total=count, unit="clip", desc="generating", disable=count < 2) as progress:
         if ext == ARRAY_EXTENSION:
-            with video_io.atomic_output(args.output) as tmp:
+            with atomic_output(args.output) as tmp:
                 array = None
                 for start, clips in _batches(model, prompts, seeds, args.truncation, args.batch_size):
                     clips = np.stack([finish(c) for c in clips])
@@ -306,7 +307,8 @@ def _write_clips(args, ext, model, prompts, seeds):
 def _write_storyboard(args, ext, model, sentences, seeds):
     import numpy as np
 
-    from tf_t2v.data import video_io
+    from tf_t2v.io import video_io
+    from tf_t2v.io.files import atomic_output
     from tf_t2v.data.contact_sheet import write_contact_sheet
 
     clips = np.concatenate([c for _, c in _batches(model, sentences, seeds, args.truncation, args.batch_size)])
@@ -325,7 +327,7 @@ def _write_storyboard(args, ext, model, sentences, seeds):
     finish = _Finisher(args, _clip_fps(model))
     joined = finish(join_clips(list(clips), transition, frames))
     if ext == ARRAY_EXTENSION:
-        with video_io.atomic_output(args.output) as tmp:
+        with atomic_output(args.output) as tmp:
             with open(tmp, "wb") as f:
                 np.save(f, joined)
     else:

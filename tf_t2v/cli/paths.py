@@ -17,7 +17,7 @@ def check_writable(folder, shown=None):
     Example:
         >>> check_writable("runs/new/folder")  # fine where the working folder is writable
     """
-    from tf_t2v.data.video_io import is_remote
+    from tf_t2v.io.files import is_remote
 
     shown = folder if shown is None else shown
     if is_remote(folder):

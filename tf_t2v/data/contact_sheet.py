@@ -13,7 +13,8 @@ import unicodedata
 import cv2
 import numpy as np
 
-from tf_t2v.data import video_io
+from tf_t2v.io import video_io
+from tf_t2v.io.files import atomic_output
 
 MIN_WIDTH = 240  # pixels: room for a readable caption under short rows of small frames
 GAP = 2  # pixels between frames and around rows
@@ -160,6 +161,6 @@ def write_contact_sheet(path, clips, captions, max_frames=None, scale=1):
     ok, png = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
     if not ok:
         raise RuntimeError(f"OpenCV could not encode the contact sheet for {path!r}.")
-    with video_io.atomic_output(path) as tmp:
+    with atomic_output(path) as tmp:
         with open(tmp, "xb") as f:
             f.write(png.tobytes())

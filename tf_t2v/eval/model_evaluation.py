@@ -19,6 +19,7 @@ from tf_t2v.eval.attribute_evaluator import (
     ATTRIBUTE_NAMES, EVALUATOR_VERSION, canonical_order, load_evaluator,
 )
 from tf_t2v.eval.frechet_distance import frechet_distance
+from tf_t2v.io.files import write_text_atomically
 from tfds_builders.moving_shapes import render, spec
 
 SPLITS = ("test", "test_unseen", "validation", "train")
@@ -227,11 +228,8 @@ def write_reports(result, output_dir, model_name="", markdown=markdown_report):
     data = {k: v for k, v in result.items() if k != "sheet"}
     data["model"] = model_name
     data["date"] = datetime.date.today().isoformat()
-    for kind, text in (("json", json.dumps(data, indent=2) + "\n"), ("markdown", markdown_report(result, model_name))):
-        tmp = paths[kind] + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, paths[kind])
+    for kind, text in (("json", json.dumps(data, indent=2) + "\n"), ("markdown", markdown(result, model_name))):
+        write_text_atomically(paths[kind], text)
     clips, captions = [], []
     for caption, real, generated in result["sheet"]:
         clips += [real, generated]

@@ -7,6 +7,8 @@ import os
 import cv2
 import numpy as np
 
+from tf_t2v.io.files import atomic_output
+
 from tf_t2v.eval.shape_measurer import ATTRIBUTE_NAMES
 
 _COLORS = {  # BGR
@@ -104,7 +106,6 @@ def plot_curve(points, path, title="", size=(720, 420), names=None):
     ok, png = cv2.imencode(".png", image)
     if not ok:
         raise ValueError(f"Could not encode the plot for {path!r}.")
-    tmp = f"{path}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(png.tobytes())
-    os.replace(tmp, path)
+    with atomic_output(path) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(png.tobytes())

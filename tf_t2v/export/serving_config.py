@@ -90,7 +90,7 @@ class ServingConfig:
 
     def write(self):
         """Writes `root/models.config` atomically; returns its path."""
-        from tf_t2v.data.video_io import atomic_output
+        from tf_t2v.io.files import atomic_output
 
         text = self.to_text()
         with atomic_output(self.path) as tmp:

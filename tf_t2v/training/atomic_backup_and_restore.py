@@ -8,7 +8,7 @@ import re
 import keras
 import tensorflow as tf
 
-from tf_t2v.training.atomic_checkpoint import write_text_atomically
+from tf_t2v.io.files import write_text_atomically
 
 METADATA = "training_metadata.json"  # the name keras.callbacks.BackupAndRestore gives it
 KERAS_WEIGHTS = "latest.weights.h5"  # keras.callbacks.BackupAndRestore's weights, still read

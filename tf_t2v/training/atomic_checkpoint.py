@@ -6,6 +6,8 @@ import re
 import keras
 import tensorflow as tf
 
+from tf_t2v.io.files import write_text_atomically
+
 _NAME = re.compile(r"^ckpt-(\d+)\.keras$")
 LATEST = "latest"  # text file holding the newest checkpoint's file name
 
@@ -23,14 +25,6 @@ def save_model_atomically(model, path):
     finally:
         if tf.io.gfile.exists(tmp):
             tf.io.gfile.remove(tmp)
-
-
-def write_text_atomically(path, text):
-    folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{name}")
-    with tf.io.gfile.GFile(tmp, "w") as f:
-        f.write(text)
-    tf.io.gfile.rename(tmp, path, overwrite=True)
 
 
 class AtomicCheckpoint(keras.callbacks.Callback):

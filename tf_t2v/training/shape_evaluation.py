@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from tf_t2v.eval import ShapeMeasurer, parse_caption
 from tf_t2v.eval.shape_measurer import ATTRIBUTE_NAMES
-from tf_t2v.training.atomic_checkpoint import write_text_atomically
+from tf_t2v.io.files import write_text_atomically
 from tf_t2v.training.video_tensor_board import global_step, write_scalar
 
 # "minutes": wall-clock minutes of training so far (over all runs of a resumed folder).

@@ -36,7 +36,8 @@ from tf_t2v.text import build_vocabulary, load_vocabulary, save_vocabulary
 from tf_t2v.training import config as config_lib
 from tf_t2v.training import strategy as strategy_lib
 from tf_t2v.training.atomic_backup_and_restore import AtomicBackupAndRestore
-from tf_t2v.training.atomic_checkpoint import AtomicCheckpoint, save_model_atomically, write_text_atomically
+from tf_t2v.io.files import write_text_atomically
+from tf_t2v.training.atomic_checkpoint import AtomicCheckpoint, save_model_atomically
 from tf_t2v.training.contact_sheet_preview import ContactSheetPreview
 from tf_t2v.training.shape_evaluation import ShapeEvaluation
 from tf_t2v.training.terminate_on_nan import TerminateOnNaN

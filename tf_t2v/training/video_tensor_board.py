@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
-from tf_t2v.data import video_io
+from tf_t2v.io import video_io
 
 
 def _metadata(plugin, description=""):

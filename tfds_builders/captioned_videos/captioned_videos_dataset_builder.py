@@ -18,7 +18,7 @@ from absl import logging
 from etils import epath
 import tensorflow_datasets as tfds
 
-from tf_t2v.data import video_io
+from tf_t2v.io import video_io
 
 CAPTION_FILES = ("captions.csv", "captions.jsonl")
 VIDEO_FOLDER = "videos"

@@ -14,7 +14,7 @@ import subprocess
 
 import numpy as np
 
-from tf_t2v.data import video_io
+from tf_t2v.io import video_io
 
 DUMMY_DATA = pathlib.Path(__file__).parent / "dummy_data"
 FPS = 8

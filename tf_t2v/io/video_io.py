@@ -7,23 +7,23 @@ temporary file first); TensorFlow is only imported for such remote paths.
 
 Example:
     >>> import numpy as np
-    >>> from tf_t2v.data.video_io import read_video, write_video
+    >>> from tf_t2v.io.video_io import read_video, write_video
     >>> frames = np.zeros((8, 32, 48, 3), np.uint8)
     >>> write_video("clip.mp4", frames, fps=8)
     >>> read_video("clip.mp4", num_frames=4, size=(16, 16)).shape
     (4, 16, 16, 3)
 """
 
-import contextlib
 import os
 import re
-import secrets
 import subprocess
 import tempfile
 
 import cv2
 import imageio_ffmpeg
 import numpy as np
+
+from tf_t2v.io.files import atomic_output, local_copy
 
 from tf_t2v.synthesis.effects import upscale  # noqa: F401  (nearest by default: contact sheets, TensorBoard)
 
@@ -52,7 +52,6 @@ _MAGIC = (
 )
 _NO_VIDEO_STREAM = ("matches no streams", "does not contain any stream")
 _TRUNCATED = "partial file"  # what ffmpeg's demuxers say when data ends early, exit code 0 or not
-_REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 # ffmpeg arguments per output extension. mp4: H.264 High profile, yuv420p, BT.709 tags and the
 # index up front, which every browser plays; gif: one palette for the clip, looping forever.
@@ -87,7 +86,7 @@ class VideoReadError(ValueError):
         problem: str. what was wrong, in a sentence.
 
     Example:
-        >>> from tf_t2v.data.video_io import VideoReadError, TOO_SHORT
+        >>> from tf_t2v.io.video_io import VideoReadError, TOO_SHORT
         >>> err = VideoReadError("a.mp4", TOO_SHORT, "it has 3 frames; 16 were asked for")
         >>> str(err)
         "Cannot read video 'a.mp4': it has 3 frames; 16 were asked for."
@@ -105,16 +104,6 @@ def ffmpeg_exe():
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def is_remote(path):
-    """Whether `path` has a URL scheme (`gs://`, `s3://`, ...) other than `file://`."""
-    return bool(_REMOTE.match(path)) and not path.startswith("file://")
-
-
-def _local_name(path):
-    path = os.fspath(path)
-    return path[len("file://"):] if path.startswith("file://") else path
-
-
 def as_uint8_frames(frames):
     """Frames as uint8: uint8 passes through, floats in [-1, 1] map to [0, 255].
 
@@ -123,7 +112,7 @@ def as_uint8_frames(frames):
 
     Example:
         >>> import numpy as np
-        >>> from tf_t2v.data.video_io import as_uint8_frames
+        >>> from tf_t2v.io.video_io import as_uint8_frames
         >>> as_uint8_frames(np.array([-1.0, 0.0, 1.0])).tolist()
         [0, 128, 255]
     """
@@ -153,7 +142,7 @@ def resize_and_crop(frame, size):
 
     Example:
         >>> import numpy as np
-        >>> from tf_t2v.data.video_io import resize_and_crop
+        >>> from tf_t2v.io.video_io import resize_and_crop
         >>> resize_and_crop(np.zeros((90, 160, 3), np.uint8), (32, 32)).shape
         (32, 32, 3)
     """
@@ -178,80 +167,6 @@ def _check_size(size):
     if len(size) != 2 or min(size) < 1:
         raise ValueError(f"size must be (H, W) with H, W >= 1, or one int; got {size!r}.")
     return size
-
-
-@contextlib.contextmanager
-def local_copy(path):
-    """Yields a local file name for `path`, copying a remote (`gs://...`) file to a temporary one.
-
-    Args:
-        path: str or os.PathLike. a local path, `file://` URL or any `tf.io.gfile` path.
-
-    Example:
-        >>> from tf_t2v.data.video_io import local_copy
-        >>> with local_copy("clip.mp4") as name:
-        ...     print(name)
-        clip.mp4
-    """
-    path = os.fspath(path)
-    if not is_remote(path):
-        yield _local_name(path)
-        return
-    import tensorflow as tf  # Only remote files need TensorFlow's file systems.
-
-    if not tf.io.gfile.exists(path):
-        raise FileNotFoundError(f"Video file {path!r} does not exist.")
-    with tempfile.TemporaryDirectory() as folder:
-        name = os.path.join(folder, "video" + os.path.splitext(path)[1])
-        tf.io.gfile.copy(path, name, overwrite=True)
-        yield name
-
-
-@contextlib.contextmanager
-def atomic_output(path):
-    """Yields a temporary file name beside `path`; on success it is renamed to `path`, on failure removed.
-
-    An interrupted write never leaves a half-written `path`. Parent folders are created. For a remote
-    `path` (`gs://...`) the file is written locally, copied beside `path`, then renamed.
-
-    Args:
-        path: str or os.PathLike. the final file.
-
-    Example:
-        >>> from tf_t2v.data.video_io import atomic_output
-        >>> with atomic_output("notes.txt") as tmp:
-        ...     with open(tmp, "w") as f:
-        ...         _ = f.write("done")
-        >>> open("notes.txt").read()
-        'done'
-    """
-    path = os.fspath(path)
-    base = os.path.basename(path)
-    if is_remote(path):
-        import tensorflow as tf  # Only remote files need TensorFlow's file systems.
-
-        with tempfile.TemporaryDirectory() as folder:
-            tmp = os.path.join(folder, base)
-            yield tmp
-            remote_tmp = f"{path}.{secrets.token_hex(4)}.tmp"
-            tf.io.gfile.makedirs(os.path.dirname(path))
-            tf.io.gfile.copy(tmp, remote_tmp, overwrite=True)
-            try:
-                tf.io.gfile.rename(remote_tmp, path, overwrite=True)
-            finally:
-                if tf.io.gfile.exists(remote_tmp):
-                    tf.io.gfile.remove(remote_tmp)
-        return
-    path = _local_name(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _run_ffmpeg(args, stdin=None):
@@ -375,7 +290,7 @@ def read_video(path, num_frames=None, size=None, sampling="uniform", fps=None):
 
     Example:
         >>> import numpy as np
-        >>> from tf_t2v.data.video_io import read_video, write_video
+        >>> from tf_t2v.io.video_io import read_video, write_video
         >>> write_video("ramp.gif", np.full((10, 8, 8, 3), 200, np.uint8), fps=10)
         >>> read_video("ramp.gif", num_frames=4, size=(4, 4)).shape
         (4, 4, 4, 3)
@@ -440,7 +355,7 @@ def write_video(path, frames, fps=8, scale=1, scale_filter="lanczos"):
 
     Example:
         >>> import numpy as np
-        >>> from tf_t2v.data.video_io import write_video
+        >>> from tf_t2v.io.video_io import write_video
         >>> clip = np.random.default_rng(0).uniform(-1, 1, (16, 32, 32, 3))
         >>> write_video("sample.mp4", clip, fps=8, scale=4)
         >>> write_video("sample.gif", clip, fps=8, scale=4)

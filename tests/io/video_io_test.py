@@ -8,8 +8,8 @@ from unittest import mock
 import numpy as np
 import tensorflow as tf
 
-from tf_t2v.data import video_io
-from tf_t2v.data.video_io import VideoReadError, read_video, write_video
+from tf_t2v.io import video_io
+from tf_t2v.io.video_io import VideoReadError, read_video, write_video
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 COLORS = (RED, GREEN, BLUE, (200, 120, 40), (20, 20, 20), (240, 240, 240))

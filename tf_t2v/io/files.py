@@ -1,0 +1,105 @@
+"""Files written whole or not at all, and remote (`gs://...`) paths: the project's lowest layer.
+
+Every module that writes a file a reader may see half-done (videos, reports, plots, text files of a
+run folder, models.config) goes through `atomic_output`; tfds_builders and every tf_t2v package
+may import this module (it imports nothing of tf_t2v).
+"""
+
+import contextlib
+import os
+import re
+import secrets
+import tempfile
+
+_REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def is_remote(path):
+    """Whether `path` has a URL scheme (`gs://`, `s3://`, ...) other than `file://`."""
+    return bool(_REMOTE.match(path)) and not path.startswith("file://")
+
+
+def _local_name(path):
+    path = os.fspath(path)
+    return path[len("file://"):] if path.startswith("file://") else path
+
+
+@contextlib.contextmanager
+def local_copy(path):
+    """Yields a local file name for `path`, copying a remote (`gs://...`) file to a temporary one.
+
+    Args:
+        path: str or os.PathLike. a local path, `file://` URL or any `tf.io.gfile` path.
+
+    Example:
+        >>> from tf_t2v.io.files import local_copy
+        >>> with local_copy("clip.mp4") as name:
+        ...     print(name)
+        clip.mp4
+    """
+    path = os.fspath(path)
+    if not is_remote(path):
+        yield _local_name(path)
+        return
+    import tensorflow as tf  # Only remote files need TensorFlow's file systems.
+
+    if not tf.io.gfile.exists(path):
+        raise FileNotFoundError(f"Video file {path!r} does not exist.")
+    with tempfile.TemporaryDirectory() as folder:
+        name = os.path.join(folder, "video" + os.path.splitext(path)[1])
+        tf.io.gfile.copy(path, name, overwrite=True)
+        yield name
+
+
+@contextlib.contextmanager
+def atomic_output(path):
+    """Yields a temporary file name beside `path`; on success it is renamed to `path`, on failure removed.
+
+    An interrupted write never leaves a half-written `path`. Parent folders are created. For a remote
+    `path` (`gs://...`) the file is written locally, copied beside `path`, then renamed.
+
+    Args:
+        path: str or os.PathLike. the final file.
+
+    Example:
+        >>> from tf_t2v.io.files import atomic_output
+        >>> with atomic_output("notes.txt") as tmp:
+        ...     with open(tmp, "w") as f:
+        ...         _ = f.write("done")
+        >>> open("notes.txt").read()
+        'done'
+    """
+    path = os.fspath(path)
+    base = os.path.basename(path)
+    if is_remote(path):
+        import tensorflow as tf  # Only remote files need TensorFlow's file systems.
+
+        with tempfile.TemporaryDirectory() as folder:
+            tmp = os.path.join(folder, base)
+            yield tmp
+            remote_tmp = f"{path}.{secrets.token_hex(4)}.tmp"
+            tf.io.gfile.makedirs(os.path.dirname(path))
+            tf.io.gfile.copy(tmp, remote_tmp, overwrite=True)
+            try:
+                tf.io.gfile.rename(remote_tmp, path, overwrite=True)
+            finally:
+                if tf.io.gfile.exists(remote_tmp):
+                    tf.io.gfile.remove(remote_tmp)
+        return
+    path = _local_name(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_text_atomically(path, text):
+    """Writes `text` (str) to `path` (local or remote) through `atomic_output`."""
+    with atomic_output(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
