@@ -119,9 +119,10 @@ def test_model_sections_mirror_the_constructors():
     """Every constructor argument has a config key, so every hyperparameter has one home."""
     import inspect
 
-    from tf_t2v.models import TextToVideoGAN
+    from tf_t2v.models import TextToVideoGAN, TextToVideoVAE
     from tf_t2v.text import TextEncoder, TextTokenizer
-    from tf_t2v.video import VideoDiscriminator, VideoGenerator
+    from tf_t2v.training.trainer import SPRITE_OBJECTIVES
+    from tf_t2v.video import VideoDecoder, VideoDiscriminator, VideoEncoder, VideoGenerator
 
     def arguments(cls, supplied):
         names = inspect.signature(cls.__init__).parameters
@@ -132,12 +133,19 @@ def test_model_sections_mirror_the_constructors():
 
     model = config.ModelConfig()
     assert fields(model.tokenizer) == arguments(TextTokenizer, {"vocabulary"})
-    # num_pooled follows generator.num_objects: one sentence vector per object.
-    assert fields(model.text_encoder) == arguments(TextEncoder, {"vocabulary_size", "sequence_length", "num_pooled"})
+    assert fields(model.text_encoder) == arguments(TextEncoder, {"vocabulary_size", "sequence_length"})
     assert fields(model.generator) == arguments(VideoGenerator, ())
     assert fields(model.discriminator) == arguments(VideoDiscriminator, ())
+    assert fields(model.decoder) == arguments(VideoDecoder, ())
+    assert fields(model.encoder) == arguments(VideoEncoder, {"noise_dim"})  # the decoder's
+    # The sprite family's objectives and the general family's loss weights.
     parts = {"tokenizer", "text_encoder", "generator", "discriminator"}
-    assert sorted(set(fields(model)) - parts) == arguments(TextToVideoGAN, parts | {"ema_decay", "seed"})
+    assert sorted(SPRITE_OBJECTIVES) == arguments(TextToVideoGAN, parts | {"ema_decay", "seed"})
+    vae_parts = {"tokenizer", "text_encoder", "generator", "encoder", "ema_decay", "seed"}
+    general = {"kl_weight", "temporal_weight", "free_bits"}
+    assert sorted(general) == arguments(TextToVideoVAE, vae_parts)
+    sections = {"family", "decoder", "encoder"}
+    assert sorted(set(fields(model)) - parts - sections - general) == sorted(SPRITE_OBJECTIVES)
 
 
 def test_register_preset_rejects_duplicates():
