@@ -29,6 +29,9 @@ def add_parser(subparsers):
                         help="prompt of the warmup requests; repeatable")
     parser.add_argument("--container-root", default="/models", metavar="PATH",
                         help="where the server sees the serving root, for models.config (default: /models)")
+    parser.add_argument("--temperature", type=float, default=None, metavar="T",
+                        help="general family: spread of the text prior the export samples "
+                             "(default: the model's, 1); below 1 keeps closer to what the prompt says")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing version folder")
     parser.set_defaults(func=run)
 
@@ -74,6 +77,7 @@ def run(args):
         warmup_prompts=args.warmup_prompt or preview or DEFAULT_WARMUP_PROMPTS,
         container_root=args.container_root,
         run_config=run_config,
+        temperature=args.temperature,
     )
     version_dir = exporter.export(args.out, overwrite=args.overwrite)
     base_path = os.path.dirname(version_dir)

@@ -62,6 +62,8 @@ class SavedModelExporter:
         warmup_batch_sizes: list of int. A warmup request per signature and batch size.
         container_root: str. Where the server sees the serving root (the folder holding
             `base_path`), used for the base paths in `models.config`.
+        temperature: float or None. For generators with a text prior (`VideoDecoder`): the
+            spread of the prior the export samples (None: the model's own, 1 unless set).
         run_config: dict or None. The training run's configuration (its config.yaml), recorded
             in `assets.extra/tf_t2v.json` with the dataset it names, beside the model family
             and classes, the vocabulary and the example (warmup) prompts.
@@ -85,6 +87,7 @@ class SavedModelExporter:
         warmup_batch_sizes=(1,),
         container_root=DEFAULT_CONTAINER_ROOT,
         run_config=None,
+        temperature=None,
     ):
         from tf_t2v.models import TextToVideo
 
@@ -106,6 +109,13 @@ class SavedModelExporter:
                 )
         self.container_root = container_root
         self.run_config = dict(run_config) if run_config else None
+        if temperature is not None:
+            if not hasattr(model.ema_generator, "temperature"):
+                raise ValueError(f"temperature applies to generators with a prior (VideoDecoder); "
+                                 f"this model's is a {type(model.ema_generator).__name__}.")
+            if not temperature >= 0 or temperature == float("inf"):
+                raise ValueError(f"temperature must be a finite number >= 0; got {temperature}.")
+            model.ema_generator.temperature = float(temperature)  # traced into the export
 
     def metadata(self):
         """Plain-JSON facts about the export that the signatures do not carry."""
@@ -130,6 +140,7 @@ class SavedModelExporter:
             "vocabulary": model.vocabulary,
             "lowercase": bool(model.tokenizer.lowercase),
             "run_config": self.run_config,
+            "temperature": getattr(model.ema_generator, "temperature", None),
         }
 
     def _write_saved_model(self, export_dir):

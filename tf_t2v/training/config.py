@@ -163,6 +163,7 @@ class DecoderConfig:
         base_frames: int. Frames of the base grid.
         pixel_shuffle: int. Depth-to-space factor of the output.
         cond_dim: int. Width of the conditioning MLP.
+        temperature: float. Scales the prior's spread when sampling (1: the learned prior).
     """
 
     num_frames: int = 16
@@ -173,6 +174,7 @@ class DecoderConfig:
     base_frames: int = 2
     pixel_shuffle: int = 2
     cond_dim: int = 256
+    temperature: float = 1.0
 
 
 @dataclasses.dataclass

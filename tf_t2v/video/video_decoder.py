@@ -45,6 +45,9 @@ class VideoDecoder(keras.layers.Layer):
         base_frames: int. Frames of the base grid.
         pixel_shuffle: int. Depth-to-space factor of the output (1: none).
         cond_dim: int. Width of the conditioning MLP.
+        temperature: float. Scales the prior's spread when sampling (`call`): 1 samples the
+            learned prior; below 1 keeps closer to what the text makes most likely. Training
+            (`decode` with posterior codes) does not use it.
         dtype: str or `keras.DTypePolicy`. None uses the global policy.
 
     Example:
@@ -68,6 +71,7 @@ class VideoDecoder(keras.layers.Layer):
         base_frames=2,
         pixel_shuffle=2,
         cond_dim=256,
+        temperature=1.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -79,6 +83,9 @@ class VideoDecoder(keras.layers.Layer):
         self.base_frames = int(base_frames)
         self.pixel_shuffle = int(pixel_shuffle)
         self.cond_dim = int(cond_dim)
+        self.temperature = float(temperature)
+        if not self.temperature >= 0 or self.temperature == float("inf"):
+            raise ValueError(f"temperature must be a finite float >= 0; got {temperature}.")
         if not self.channels or min(self.channels) < 1:
             raise ValueError(f"channels must list at least one positive width; got {list(channels)}.")
         if self.noise_dim < 1:
@@ -171,7 +178,7 @@ class VideoDecoder(keras.layers.Layer):
     def call(self, text, noise):
         cond = self.condition(text)
         mean, logvar = self.prior(cond)
-        z = mean + ops.exp(0.5 * logvar) * ops.cast(noise, "float32")
+        z = mean + self.temperature * ops.exp(0.5 * logvar) * ops.cast(noise, "float32")
         return self.decode(cond, z)
 
     def compute_output_shape(self, text_shape, noise_shape=None):
@@ -188,4 +195,5 @@ class VideoDecoder(keras.layers.Layer):
             "base_frames": self.base_frames,
             "pixel_shuffle": self.pixel_shuffle,
             "cond_dim": self.cond_dim,
+            "temperature": self.temperature,
         }
