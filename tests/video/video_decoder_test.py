@@ -58,3 +58,15 @@ class VideoDecoderTest(TestCase):
             VideoDecoder(**{**KWARGS, "num_frames": 6, "base_frames": 4})
         with pytest.raises(ValueError, match="upsampling stages"):
             VideoDecoder(**{**KWARGS, "num_frames": 16, "base_frames": 1})
+
+    def test_temperature_scales_the_noise_and_zero_gives_the_prior_mean(self):
+        decoder = VideoDecoder(**KWARGS, temperature=0.0)
+        decoder(self.text, self.noise)
+        decoder.prior_head.kernel.assign(np.random.default_rng(2).normal(size=decoder.prior_head.kernel.shape))
+        a = np.asarray(decoder(self.text, self.noise))
+        b = np.asarray(decoder(self.text, -self.noise))
+        np.testing.assert_allclose(a, b, atol=1e-6)  # the noise no longer matters
+        decoder.temperature = 1.0
+        self.assertGreater(np.abs(np.asarray(decoder(self.text, self.noise)) - a).max(), 1e-5)
+        with pytest.raises(ValueError, match="temperature"):
+            VideoDecoder(**KWARGS, temperature=-1.0)
