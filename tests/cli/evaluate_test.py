@@ -33,3 +33,35 @@ def test_shipped_model_report(single_64_dir, tmp_path, capsys):
     assert set(report["generated"]) == {"shape", "color", "size", "direction", "speed", "all"}
     assert (out / "report.md").exists() and (out / "samples.png").stat().st_size > 1000
 
+
+
+@pytest.fixture
+def rendering_model(monkeypatch):
+    """`--model rendering` loads a `ScenesRenderingModel` (a model that draws what captions name)."""
+    import tf_t2v.loading
+    from tf_t2v.testing.scenes_rendering_model import ScenesRenderingModel
+
+    real_load = tf_t2v.loading.load
+    monkeypatch.setattr(tf_t2v.loading, "load",
+                        lambda path: ScenesRenderingModel() if path == "rendering" else real_load(path))
+
+
+def test_scenes_unbuilt_dataset_names_the_build_command(rendering_model, tmp_path, capsys):
+    assert main(["evaluate", "--model", "rendering", "--dataset", "scenes/scenes_64", "--data-dir", str(tmp_path),
+                 "--num", "2", "--seeds", "1", "--out", str(tmp_path / "r")]) == 2
+    assert "tf-t2v data build scenes" in capsys.readouterr().err
+
+
+def test_scenes_report(rendering_model, scenes_64_dir, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["evaluate", "--model", "rendering", "--dataset", "scenes/scenes_64", "--data-dir", scenes_64_dir,
+                 "--split", "test_unseen", "--num", "6", "--seeds", "2", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "scenes/scenes_64 test_unseen: 6 captions x 2 seeds" in printed and "defaults kept" in printed
+    report = json.loads((out / "report.json").read_text())
+    assert report["seeds"] == [0, 1] and report["captions"] == 6 and report["dataset"] == "scenes/scenes_64"
+    assert set(report["generated"]) == {"time", "place", "weather", "subject", "heading", "camera", "style",
+                                        "all_named"}
+    # test_unseen names time, place and weather in every caption: nothing is left open.
+    assert report["named"]["place"] == 6 and report["open_spread"]["place"] is None
+    assert "Defaults kept" in (out / "report.md").read_text() and (out / "samples.png").stat().st_size > 1000

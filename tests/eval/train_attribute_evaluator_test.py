@@ -44,3 +44,12 @@ def test_main_saves_a_loadable_evaluator(scenes_64_dir, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "trained 1 steps" in printed and "test_unseen {" in printed
     assert keras.saving.load_model(str(output), safe_mode=True).attribute_names == spec.ATTRIBUTE_COLUMNS
+
+
+def test_training_continues_from_a_saved_evaluator(scenes_64_dir, tmp_path):
+    first = tmp_path / "first.keras"
+    main(["--config", "scenes_64", "--data-dir", scenes_64_dir, "--steps", "1", "--output", str(first)])
+    start = keras.saving.load_model(str(first), safe_mode=True)
+    evaluator = train("scenes_64", scenes_64_dir, steps=1, batch_size=4, learning_rate=1e-3, init=str(first))
+    assert evaluator.get_config() == start.get_config()
+    assert any(not np.allclose(w, v) for w, v in zip(start.get_weights(), evaluator.get_weights()))

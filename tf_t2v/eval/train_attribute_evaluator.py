@@ -28,15 +28,16 @@ from tfds_builders.scenes import spec as scenes_spec
 # scenes reads 6 frames, each with its difference to the next frame (camera motion, heading,
 # rain against snow); two batch-normalised convolutions (the first at stride 2) see one frame
 # at a time with shared weights, the rest the frames stacked on channels; the deeper maps are
-# pooled by mean as well as max (motion is evidence spread over the whole frame). The subject
-# and its heading, small and the slowest to learn, weigh double in the loss.
+# pooled by mean as well as max (motion is evidence spread over the whole frame). Weather,
+# subject and heading, the slowest to learn (clouds at night, small subjects), weigh double in the
+# loss.
 EVALUATOR_SETTINGS = {
     "moving_shapes": {},
     "scenes": {"num_read_frames": 6, "frame_differences": True, "regress_start": False, "first_stride": 2,
                "filters": [16, 32, 64, 128, 128], "batch_norm": True, "mean_pool": True, "per_frame_layers": 2,
                "blur": 0.25},
 }
-LOSS_WEIGHTS = {"moving_shapes": {}, "scenes": {"subject": 2.0, "heading": 2.0}}
+LOSS_WEIGHTS = {"moving_shapes": {}, "scenes": {"weather": 2.0, "subject": 2.0, "heading": 2.0}}
 TRAINING_STEPS = {"moving_shapes": 1500, "scenes": 4000}
 
 
@@ -120,18 +121,20 @@ def build_evaluator(config):
                               attributes=_attribute_classes(dataset), **EVALUATOR_SETTINGS[dataset])
 
 
-def train(config, data_dir, steps=None, batch_size=32, learning_rate=2e-3, seed=0, per_epoch=250, minutes=None):
+def train(config, data_dir, steps=None, batch_size=32, learning_rate=2e-3, seed=0, per_epoch=250, minutes=None,
+          init=None):
     """A trained `AttributeEvaluator` for a config, e.g. "single_64" or "scenes_64".
 
     `steps` None: `TRAINING_STEPS` of the config's dataset. With `minutes`, training stops
     after that wall-clock time (or `steps`), its learning rate decaying over the time
-    (`TimeBudget`); the steps done are in `evaluator.trained_steps`.
+    (`TimeBudget`); the steps done are in `evaluator.trained_steps`. `init`: the path of an
+    evaluator (.keras) to continue training instead of a new one.
     """
     keras.utils.set_random_seed(seed)
     dataset, _ = split_config(config)
     steps = steps or TRAINING_STEPS[dataset]
     per_epoch = min(per_epoch, steps)
-    evaluator = build_evaluator(config)
+    evaluator = keras.saving.load_model(init, safe_mode=True) if init else build_evaluator(config)
     names = evaluator.attribute_names
     losses = {name: keras.losses.SparseCategoricalCrossentropy(from_logits=True) for name in names}
     if evaluator.regress_start:
@@ -159,11 +162,15 @@ def main(argv=None):
                         help=f"training steps (default: {TRAINING_STEPS})")
     parser.add_argument("--minutes", type=float, default=None,
                         help="train for this wall-clock time at most, the learning rate decaying over it")
+    parser.add_argument("--learning-rate", type=float, default=2e-3)
+    parser.add_argument("--init", default=None, metavar="PATH",
+                        help="an evaluator (.keras) to continue training, e.g. a shipped one")
     parser.add_argument("--output", default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     start = time.time()
-    evaluator = train(args.config, args.data_dir, args.steps, minutes=args.minutes)
+    evaluator = train(args.config, args.data_dir, args.steps, learning_rate=args.learning_rate, minutes=args.minutes,
+                      init=args.init)
     minutes = (time.time() - start) / 60
     output = args.output or evaluator_path(args.config)
     # Ship the weights without the optimizer's state: a third of the size.
