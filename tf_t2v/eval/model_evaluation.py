@@ -54,6 +54,17 @@ def attribute_scores(read, labels, names=ATTRIBUTE_NAMES):
     return scores
 
 
+def load_split(dataset, split, num, data_dir):
+    """The first `num` examples (None: all) of a split to evaluate on, e.g. of "scenes/scenes_64";
+    ValueError for an unknown split or an empty one."""
+    if split not in SPLITS:
+        raise ValueError(f"Unknown split {split!r}; accepted: {list(SPLITS)}.")
+    examples = load_examples(dataset, split, num if num is not None else -1, data_dir=data_dir)
+    if not examples:
+        raise ValueError(f"{dataset} split {split!r} has no examples in {data_dir!r}.")
+    return examples
+
+
 def generate_clips(model, prompts, first_seed, batch_size=64):
     """uint8 clips (N, T, H, W, 3) of `model` for `prompts`, prompt i with seed first_seed + i."""
     return np.concatenate([
@@ -105,9 +116,7 @@ def evaluate_model(model, config="single_64", split="test", data_dir=None, seeds
         raise ValueError(f"Unknown moving_shapes config {config!r}; accepted: {sorted(spec.CONFIGS)}.")
     evaluator = evaluator or load_evaluator(config)
     _, size = spec.CONFIGS[config]
-    examples = load_examples(f"moving_shapes/{config}", split, num if num is not None else -1, data_dir=data_dir)
-    if not examples:
-        raise ValueError(f"moving_shapes/{config} split {split!r} has no examples in {data_dir!r}.")
+    examples = load_split(f"moving_shapes/{config}", split, num, data_dir)
     captions = [e["caption"] for e in examples]
     attrs = _attributes(examples)  # (N, K, 5)
     labels = _canonical(attrs)

@@ -13,10 +13,9 @@ import logging
 
 import numpy as np
 
-from tf_t2v.data.pipeline import load_examples
 from tf_t2v.eval.attribute_evaluator import EVALUATOR_VERSION, load_evaluator
 from tf_t2v.eval.frechet_distance import frechet_distance
-from tf_t2v.eval.model_evaluation import SPLITS, check_clip_shape, generate_clips, score_table
+from tf_t2v.eval.model_evaluation import check_clip_shape, generate_clips, load_split, score_table
 from tfds_builders.scenes import render, spec
 
 NAMES = spec.ATTRIBUTE_COLUMNS  # time, place, weather, subject, heading, camera, style
@@ -164,14 +163,10 @@ def evaluate_scenes_model(model, config="scenes_64", split="test", data_dir=None
     result["generated"]["time"], result["defaults_kept"]["generated"]["all"]
     ```
     """
-    if split not in SPLITS:
-        raise ValueError(f"Unknown split {split!r}; accepted: {list(SPLITS)}.")
     if config not in spec.CONFIGS:
         raise ValueError(f"Unknown scenes config {config!r}; accepted: {sorted(spec.CONFIGS)}.")
     dataset = f"scenes/{config}"
-    examples = load_examples(dataset, split, num if num is not None else -1, data_dir=data_dir)
-    if not examples:
-        raise ValueError(f"{dataset} split {split!r} has no examples in {data_dir!r}.")
+    examples = load_split(dataset, split, num, data_dir)
     evaluator = evaluator or load_evaluator(dataset)
     captions = [e["caption"] for e in examples]
     labels, named = labels_and_named(examples)
