@@ -72,7 +72,7 @@ def defaults_kept(read, named):
 def _entropy_bits(values, classes):
     p = np.bincount(np.reshape(values, -1), minlength=classes) / max(1, np.size(values))
     p = p[p > 0]
-    return float(-(p * np.log2(p)).sum())
+    return float(0.0 - (p * np.log2(p)).sum())  # 0.0, not -0.0, for a single value
 
 
 def _distinct_share(groups, classes):
