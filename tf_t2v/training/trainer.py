@@ -32,11 +32,11 @@ import tensorflow as tf
 
 from tf_t2v.data import make_dataset
 from tf_t2v.data.pipeline import load_builder
+from tf_t2v.io.files import write_text_atomically
 from tf_t2v.text import build_vocabulary, load_vocabulary, save_vocabulary
 from tf_t2v.training import config as config_lib
 from tf_t2v.training import strategy as strategy_lib
 from tf_t2v.training.atomic_backup_and_restore import AtomicBackupAndRestore
-from tf_t2v.io.files import write_text_atomically
 from tf_t2v.training.atomic_checkpoint import AtomicCheckpoint, save_model_atomically
 from tf_t2v.training.contact_sheet_preview import ContactSheetPreview
 from tf_t2v.training.shape_evaluation import ShapeEvaluation
