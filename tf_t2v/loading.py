@@ -5,7 +5,6 @@ import os
 # The default model first: `tf_t2v.load()` and `tf-t2v generate` without a model use the first
 # of these that is shipped.
 DEFAULT_MODEL_NAMES = ("scenes", "moving_shapes")
-DEFAULT_MODEL_NAME = DEFAULT_MODEL_NAMES[0]
 
 
 def _version_dir(path):
