@@ -6,12 +6,16 @@ may import this module (it imports nothing of tf_t2v).
 """
 
 import contextlib
+import errno
 import os
 import re
 import secrets
 import tempfile
 
 _REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+NAME_MAX = 255  # bytes in a file name on the usual local file systems (ext4, XFS, APFS, NTFS)
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+_DISK_FULL_TEXT = ("No space left on device", "Disk quota exceeded")  # strerror, inside other messages
 
 
 def is_remote(path):
@@ -51,12 +55,49 @@ def local_copy(path):
         yield name
 
 
+def is_disk_full(error):
+    """Whether `error` (an exception) says the disk or the user's quota is full: errno ENOSPC or
+    EDQUOT, or a library's message carrying them (h5py, ffmpeg)."""
+    if isinstance(error, OSError) and error.errno in DISK_FULL:
+        return True
+    return any(text in str(error) for text in _DISK_FULL_TEXT)
+
+
+def disk_full_error(path, error):
+    """The one-line OSError for a write of `path` that filled the disk (errno kept)."""
+    why = "the disk quota is exceeded" if getattr(error, "errno", None) == errno.EDQUOT else "the disk is full"
+    full = OSError(f"Cannot write {os.fspath(path)!r}: {why} (no partial file is left); "
+                   "free some space or write elsewhere.")
+    full.errno = getattr(error, "errno", None) or errno.ENOSPC
+    return full
+
+
+def temporary_name(path):
+    """A hidden name beside `path` for writing it: `.NAME.XXXXXXXX.tmp`, NAME cut so that the whole
+    name fits in `NAME_MAX` bytes (a 255-byte `path` name is legal, its temporary name too)."""
+    folder, base = os.path.split(os.fspath(path))
+    token = secrets.token_hex(4)
+    room = NAME_MAX - len(f"..{token}.tmp")
+    name = os.fsencode(base)
+    if len(name) > room:  # the start of the name, not cutting a UTF-8 character in two
+        name = name[:room]
+        for _ in range(3):
+            try:
+                name.decode("utf-8")
+                break
+            except UnicodeDecodeError:
+                name = name[:-1]
+    return os.path.join(folder, f".{os.fsdecode(name)}.{token}.tmp")
+
+
 @contextlib.contextmanager
 def atomic_output(path):
     """Yields a temporary file name beside `path`; on success it is renamed to `path`, on failure removed.
 
     An interrupted write never leaves a half-written `path`. Parent folders are created. For a remote
-    `path` (`gs://...`) the file is written locally, copied beside `path`, then renamed.
+    `path` (`gs://...`) the file is written locally, copied beside `path`, then renamed. A write that
+    fills the disk (ENOSPC, EDQUOT) becomes one `OSError` line naming `path` (see `disk_full_error`),
+    the temporary file removed.
 
     Args:
         path: str or os.PathLike. the final file.
@@ -70,32 +111,43 @@ def atomic_output(path):
         'done'
     """
     path = os.fspath(path)
-    base = os.path.basename(path)
-    if is_remote(path):
-        import tensorflow as tf  # Only remote files need TensorFlow's file systems.
-
-        with tempfile.TemporaryDirectory() as folder:
-            tmp = os.path.join(folder, base)
-            yield tmp
-            remote_tmp = f"{path}.{secrets.token_hex(4)}.tmp"
-            tf.io.gfile.makedirs(os.path.dirname(path))
-            tf.io.gfile.copy(tmp, remote_tmp, overwrite=True)
-            try:
-                tf.io.gfile.rename(remote_tmp, path, overwrite=True)
-            finally:
-                if tf.io.gfile.exists(remote_tmp):
-                    tf.io.gfile.remove(remote_tmp)
-        return
-    path = _local_name(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
     try:
+        if is_remote(path):
+            with _remote_output(path) as tmp:
+                yield tmp
+            return
+        path = _local_name(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        tmp = temporary_name(os.path.join(folder, os.path.basename(path)))
+        try:
+            yield tmp
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+    except Exception as e:
+        if is_disk_full(e):
+            raise disk_full_error(path, e) from e
+        raise
+
+
+@contextlib.contextmanager
+def _remote_output(path):
+    """`atomic_output` of a remote path: written locally, copied beside `path`, then renamed."""
+    import tensorflow as tf  # Only remote files need TensorFlow's file systems.
+
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = os.path.join(folder, os.path.basename(path))
         yield tmp
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        remote_tmp = f"{path}.{secrets.token_hex(4)}.tmp"
+        tf.io.gfile.makedirs(os.path.dirname(path))
+        tf.io.gfile.copy(tmp, remote_tmp, overwrite=True)
+        try:
+            tf.io.gfile.rename(remote_tmp, path, overwrite=True)
+        finally:
+            if tf.io.gfile.exists(remote_tmp):
+                tf.io.gfile.remove(remote_tmp)
 
 
 def write_text_atomically(path, text):
