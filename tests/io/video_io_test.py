@@ -167,6 +167,21 @@ class VideoIOTest(tf.test.TestCase):
             self.assertEqual(f.read(), before)
         self.assertEqual(os.listdir(self.dir), ["clip.gif"])
 
+    def test_a_full_disk_is_one_line_and_leaves_no_partial_file(self):
+        # A stand-in for ffmpeg that writes part of its output, then fails as ffmpeg does on a full disk.
+        fake = self.path("ffmpeg")
+        with open(fake, "w") as f:
+            f.write('#!/bin/sh\nfor last; do :; done\nprintf partial > "$last"\n'
+                    'echo "av_interleaved_write_frame(): No space left on device" >&2\nexit 1\n')
+        os.chmod(fake, 0o755)
+        path = self.path("out/clip.mp4")
+        with mock.patch.object(video_io, "ffmpeg_exe", return_value=fake):
+            with self.assertRaises(OSError) as info:
+                write_video(path, flat_clip(COLORS), fps=8)
+        self.assertEqual(str(info.exception), f"Cannot write {path!r}: the disk is full (no partial file is left); "
+                                              "free some space or write elsewhere.")
+        self.assertEqual(os.listdir(self.path("out")), [])
+
     def test_write_creates_folders_and_overwrites(self):
         path = self.path("a/b/clip.mp4")
         write_video(path, flat_clip(COLORS), fps=8)
