@@ -121,3 +121,59 @@ def test_unreadable_backups_say_what_to_do(tmp_path):
     other.save_weights(str(folder / "epoch-0003.weights.h5"))
     with pytest.raises(ValueError, match="Cannot restore the backup .*epoch-0003.weights.h5 into Sequential"):
         fit(new_model(), str(folder), epochs=4)
+
+
+@pytest.mark.parametrize("edit, message", [
+    ({"epoch": 99}, r"says 99 epochs are finished but names the weights of epoch 2 \(epoch-0002.weights.h5\)"),
+    ({"epoch": -3}, r"says -3 epochs are finished; the count is >= 0"),
+    ({"weights": "../elsewhere/epoch-0002.weights.h5"}, r"names the weights file '../elsewhere/.*', which is not a file of"),
+    ({"weights": "/tmp/epoch-0002.weights.h5"}, r"names the weights file '/tmp/.*', which is not a file of"),
+    ({"epoch": "2"}, r"cannot be read \(TypeError: epoch '2' is not an integer\)"),
+])
+def test_edited_metadata_is_refused_naming_the_file_and_the_fix(tmp_path, edit, message):
+    folder = tmp_path / "backup"
+    fit(new_model(seed=1), str(folder), epochs=2)
+    path = folder / "training_metadata.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **edit}))
+    with pytest.raises(ValueError, match=f"^The backup {path} {message}.*[Rr]emove {folder} to start the run over"):
+        AtomicBackupAndRestore.finished_epochs(str(folder))
+
+
+def test_the_epoch_and_step_counter_are_checked_against_the_weights(tmp_path):
+    folder = tmp_path / "backup"
+    fit(new_model(seed=1), str(folder), epochs=2)
+    path = folder / "training_metadata.json"
+    metadata = json.loads(path.read_text())
+    assert metadata["iterations"] == 2 * STEPS
+    path.write_text(json.dumps({**metadata, "iterations": 40}))
+    with pytest.raises(ValueError, match=rf"records 40 optimizer steps but its weights .*epoch-0002.weights.h5 hold {2 * STEPS}: correct"):
+        fit(new_model(), str(folder), epochs=4)
+    # A Keras-style name carries no epoch: the step counter bounds it.
+    (folder / "epoch-0002.weights.h5").rename(folder / "latest.weights.h5")
+    path.write_text(json.dumps({"epoch": 99, "weights": "latest.weights.h5"}))
+    with pytest.raises(ValueError, match=rf"says 99 epochs are finished but its weights .* hold {2 * STEPS} optimizer steps"):
+        fit(new_model(), str(folder), epochs=100)
+
+
+def test_extra_metadata_is_recorded_with_every_backup(tmp_path):
+    folder = str(tmp_path / "backup")
+    model = new_model()
+    callback = AtomicBackupAndRestore(folder, metadata={"vocabulary_sha256": "abc"})
+    callback.set_model(model)
+    callback.save(1)
+    assert AtomicBackupAndRestore.read_metadata(folder)["vocabulary_sha256"] == "abc"
+    assert AtomicBackupAndRestore.read_metadata(str(tmp_path / "none")) == {}
+
+
+def test_non_finite_weights_are_not_backed_up(tmp_path):
+    folder = str(tmp_path / "backup")
+    model = new_model()
+    callback = AtomicBackupAndRestore(folder)
+    callback.set_model(model)
+    callback.save(1)
+    model.layers[1].bias.assign([np.nan])
+    with pytest.raises(ValueError, match=r"^Sequential after epoch 2 has NaN or infinite weights in 1 of its 4 "
+                                         r"variables \(sequential/dense_\d+/bias\); it is not backed up .* still "
+                                         r"holds the state after epoch 1\."):
+        callback.save(2)
+    assert AtomicBackupAndRestore.read(folder) == (1, os.path.join(folder, "epoch-0001.weights.h5"))

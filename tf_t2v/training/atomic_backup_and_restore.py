@@ -9,10 +9,11 @@ import keras
 import tensorflow as tf
 
 from tf_t2v.io.files import write_text_atomically
+from tf_t2v.io.finite_weights import check_finite_weights
 
 METADATA = "training_metadata.json"  # the name keras.callbacks.BackupAndRestore gives it
 KERAS_WEIGHTS = "latest.weights.h5"  # keras.callbacks.BackupAndRestore's weights, still read
-_WEIGHTS = re.compile(r"^epoch-\d+\.weights\.h5$")
+_WEIGHTS = re.compile(r"^epoch-(\d+)\.weights\.h5$")
 _TEMPORARY = ".tmp-"
 
 
@@ -25,6 +26,10 @@ class AtomicBackupAndRestore(keras.callbacks.Callback):
     variables) are written to `epoch-<N>.weights.h5` under a temporary name and renamed, then
     `training_metadata.json` (`{"epoch": N, "weights": "epoch-<N>.weights.h5"}`) is replaced by a
     rename: that rename commits the backup, and the older weights file is removed only after it.
+    The metadata also records the optimizer's step counter (`"iterations"`) and any `metadata`
+    given; what it says is checked, not trusted: an epoch below 0, a weights file outside the
+    folder or of another epoch, and a step counter other than the weights' are refused. A model
+    with NaN or infinite weights is not backed up: fit stops, the previous backup stays.
     Killed at any moment, a run leaves metadata naming complete weights of the same epoch, and
     resumes after the last finished epoch with its step counters and optimizer moments, never
     repeating or skipping an epoch. A folder written by `keras.callbacks.BackupAndRestore` is
@@ -32,6 +37,8 @@ class AtomicBackupAndRestore(keras.callbacks.Callback):
 
     Args:
         backup_dir: str. Folder of the backup; any tf.io.gfile path. Created if missing.
+        metadata: dict or None. Plain-JSON facts recorded with every backup (the trainer records
+            its vocabulary's digest there), read back by `read_metadata`.
 
     Example:
     ```python
@@ -47,29 +54,60 @@ class AtomicBackupAndRestore(keras.callbacks.Callback):
     ```
     """
 
-    def __init__(self, backup_dir):
+    def __init__(self, backup_dir, metadata=None):
         super().__init__()
         if not backup_dir:
             raise ValueError("backup_dir must name a folder; got an empty path.")
         self.backup_dir = os.fspath(backup_dir)
+        self.metadata = dict(metadata or {})
 
     @staticmethod
-    def read(backup_dir):
-        """(finished epochs, path of their weights file or None) of the backup in `backup_dir`."""
+    def read_metadata(backup_dir):
+        """The metadata dict of the backup in `backup_dir` ({} if there is none)."""
         path = os.path.join(backup_dir, METADATA)
         if not tf.io.gfile.exists(path):
-            return 0, None
+            return {}
         with tf.io.gfile.GFile(path, "r") as f:
             text = f.read()
         try:
             metadata = json.loads(text)
-            epoch = int(metadata["epoch"])
-            weights = os.path.join(backup_dir, metadata.get("weights", KERAS_WEIGHTS))
+            if not isinstance(metadata, dict):
+                raise TypeError(f"a JSON {type(metadata).__name__}, not an object")
+            epoch = metadata["epoch"]
+            if isinstance(epoch, bool) or not isinstance(epoch, int):
+                raise TypeError(f"epoch {epoch!r} is not an integer")
+            name = metadata.get("weights", KERAS_WEIGHTS)
+            if not isinstance(name, str):
+                raise TypeError(f"weights {name!r} is not a file name")
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError(
                 f"The backup {path} cannot be read ({type(e).__name__}: {e}); it should hold "
                 f'{{"epoch": N, "weights": FILE}}. Remove {backup_dir} to start the run over.'
             ) from None
+        start_over = f"correct it, or remove {backup_dir} to start the run over."
+        if epoch < 0:
+            raise ValueError(f"The backup {path} says {epoch} epochs are finished; the count is >= 0: {start_over}")
+        if name in ("", ".", "..") or os.path.basename(name) != name or "/" in name or "\\" in name:
+            raise ValueError(
+                f"The backup {path} names the weights file {name!r}, which is not a file of {backup_dir}: {start_over}"
+            )
+        match = _WEIGHTS.match(name)
+        if match and int(match.group(1)) != epoch:
+            raise ValueError(
+                f"The backup {path} says {epoch} epochs are finished but names the weights of epoch "
+                f"{int(match.group(1))} ({name}): {start_over}"
+            )
+        return metadata
+
+    @staticmethod
+    def read(backup_dir):
+        """(finished epochs, path of their weights file or None) of the backup in `backup_dir`."""
+        metadata = AtomicBackupAndRestore.read_metadata(backup_dir)
+        if not metadata:
+            return 0, None
+        path = os.path.join(backup_dir, METADATA)
+        epoch = metadata["epoch"]
+        weights = os.path.join(backup_dir, metadata.get("weights", KERAS_WEIGHTS))
         if not tf.io.gfile.exists(weights):
             if epoch:
                 raise ValueError(
@@ -104,14 +142,48 @@ class AtomicBackupAndRestore(keras.callbacks.Callback):
                 f"Cannot restore the backup {weights} into {type(self.model).__name__} ({e}); was it "
                 f"written by another model? Remove {self.backup_dir} to start the run over."
             ) from e
+        self._check_iterations(epoch, weights)
         self.model._initial_epoch = epoch  # fit() starts there, as with keras.callbacks.BackupAndRestore
         logging.info("Restored the training state after epoch %d from %s.", epoch, weights)
+
+    def _step_counter(self):
+        """The optimizer whose `iterations` counts the training steps (the generator's in a GAN)."""
+        for name in ("g_optimizer", "optimizer"):
+            optimizer = getattr(self.model, name, None)
+            if optimizer is not None and optimizer.built:
+                return optimizer
+        return None
+
+    def _check_iterations(self, epoch, weights):
+        optimizer = self._step_counter()
+        if optimizer is None:
+            return
+        steps = int(optimizer.iterations.numpy())
+        recorded = self.read_metadata(self.backup_dir).get("iterations")
+        path = os.path.join(self.backup_dir, METADATA)
+        start_over = f"correct {path}, or remove {self.backup_dir} to start the run over."
+        if recorded is not None and recorded != steps:
+            raise ValueError(
+                f"The backup {path} records {recorded} optimizer steps but its weights {weights} hold "
+                f"{steps}: {start_over}"
+            )
+        if steps < epoch:
+            raise ValueError(
+                f"The backup {path} says {epoch} epochs are finished but its weights {weights} hold "
+                f"{steps} optimizer steps (an epoch takes at least one): {start_over}"
+            )
 
     def on_epoch_end(self, epoch, logs=None):
         self.save(epoch + 1)
 
     def save(self, epoch):
         """Backs up the state after `epoch` finished epochs: weights, then the metadata naming them."""
+        check_finite_weights(
+            self.model.weights, f"{type(self.model).__name__} after epoch {epoch}",
+            f"it is not backed up and training stops; {self.backup_dir} still holds the state after "
+            f"epoch {AtomicBackupAndRestore.finished_epochs(self.backup_dir)}. Lower the learning "
+            "rates or try another seed.",
+        )
         name = f"epoch-{epoch:04d}.weights.h5"
         path = os.path.join(self.backup_dir, name)
         tmp = os.path.join(self.backup_dir, f"{_TEMPORARY}{os.getpid()}-{name}")  # ends in .weights.h5
@@ -122,7 +194,9 @@ class AtomicBackupAndRestore(keras.callbacks.Callback):
         finally:
             if tf.io.gfile.exists(tmp):
                 tf.io.gfile.remove(tmp)
-        metadata = json.dumps({"epoch": epoch, "batch": 0, "weights": name})
+        optimizer = self._step_counter()
+        steps = None if optimizer is None else int(optimizer.iterations.numpy())
+        metadata = json.dumps({**self.metadata, "epoch": epoch, "batch": 0, "weights": name, "iterations": steps})
         write_text_atomically(os.path.join(self.backup_dir, METADATA), metadata)  # the commit
         for old in tf.io.gfile.listdir(self.backup_dir):
             stale = old != name and (_WEIGHTS.match(old) or old.startswith(KERAS_WEIGHTS) or old == METADATA + ".bkp")
