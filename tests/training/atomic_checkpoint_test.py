@@ -53,3 +53,18 @@ def test_atomic_checkpoint_latest_without_pointer_and_empty(tmp_path):
     assert AtomicCheckpoint.latest(folder).endswith("ckpt-0010.keras")
     with pytest.raises(ValueError, match="keep must be"):
         AtomicCheckpoint(folder, keep=0)
+
+
+def test_a_model_with_nan_in_its_ema_copy_is_not_checkpointed(tmp_path):
+    from tf_t2v.testing.tiny_models import tiny_gan
+
+    gan = tiny_gan()
+    gan.build()
+    callback = AtomicCheckpoint(str(tmp_path))
+    callback.set_model(gan)
+    variable = gan.ema_generator.weights[0]
+    variable.assign(np.full(variable.shape, np.nan, variable.dtype))
+    with pytest.raises(ValueError, match=rf"^TextToVideoGAN has NaN or infinite weights in 1 of its \d+ variables "
+                                         rf"\({variable.path}\); .*ckpt-0001.keras is not written\."):
+        callback.save(1)
+    assert os.listdir(tmp_path) == []

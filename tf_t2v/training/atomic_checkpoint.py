@@ -7,6 +7,7 @@ import keras
 import tensorflow as tf
 
 from tf_t2v.io.files import write_text_atomically
+from tf_t2v.io.finite_weights import check_finite_weights
 
 _NAME = re.compile(r"^ckpt-(\d+)\.keras$")
 LATEST = "latest"  # text file holding the newest checkpoint's file name
@@ -16,7 +17,10 @@ def save_model_atomically(model, path):
     """`model.save(path)`, written to a temporary name in the same folder and then renamed.
 
     A reader never sees a partial file at `path`: it holds the previous version or the new one.
+    A model with NaN or infinite weights (the EMA copies included) is refused: ValueError.
     """
+    check_finite_weights(model.weights, type(model).__name__,
+                         f"{path} is not written. Lower the learning rates or try another seed.")
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".tmp-{os.getpid()}-{name}")  # still ends in .keras, as save() requires
     try:
