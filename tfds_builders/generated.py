@@ -1,4 +1,4 @@
-"""What the generated datasets share: seeds, PNG frames, shrinkable splits, render processes."""
+"""What the generated datasets share: seeds, PNG frames, shrinkable splits, render processes or Beam."""
 
 import contextlib
 import hashlib
@@ -11,6 +11,8 @@ from absl import logging
 import numpy as np
 import tensorflow_datasets as tfds
 from tqdm import tqdm
+
+from tfds_builders import beam_builds
 
 
 def split_rng(dataset, config_name, split, chunk):
@@ -147,10 +149,12 @@ class ChunkWorkers:
     """Mixin for a generated builder whose splits are made in chunks: a pool of render processes.
 
     List it before `ShrinkableSplits` among the bases. The builder sets `CHUNK` (clips per
-    chunk) and yields a split's examples from `chunk_examples`; during `download_and_prepare`
+    chunk) and returns a split's examples from `chunk_examples`; during `download_and_prepare`
     the chunks are made in one pool of processes for the whole build, when more than one chunk
     needs it. The constructor takes `num_workers` (None: one process per CPU core; 1: in this
-    process); the examples do not depend on it.
+    process); the examples do not depend on it. A build whose `DownloadConfig` names a Beam
+    runner or Beam options makes the chunks in that Beam pipeline instead (see `beam_builds`),
+    the same examples again.
     """
 
     CHUNK = 64
@@ -161,15 +165,18 @@ class ChunkWorkers:
             raise ValueError(f"num_workers must be None or an int >= 1; got {num_workers!r}.")
         self._num_workers = num_workers
         self._pool = None
+        self._beam = False
         super().__init__(**kwargs)
         self._original_state["num_workers"] = num_workers  # So that pickling keeps the kwarg.
 
     def download_and_prepare(self, *args, **kwargs):
+        self._beam = beam_builds.requested(kwargs.get("download_config"))
         with self._workers():
             return super().download_and_prepare(*args, **kwargs)
 
     def chunk_examples(self, function, prefix, split, num_examples):
-        """Yields the (key, example) pairs of a split, chunk by chunk, with a progress bar.
+        """The (key, example) pairs of a split, chunk by chunk: a generator with a progress bar,
+        or in a Beam build a `beam.PTransform` making one chunk per job.
 
         Args:
             function: picklable callable. Job `(*prefix, split, chunk, count)` -> the list of
@@ -180,6 +187,11 @@ class ChunkWorkers:
         """
         jobs = [(*prefix, split, chunk, min(self.CHUNK, num_examples - chunk * self.CHUNK))
                 for chunk in range(-(-num_examples // self.CHUNK))]
+        if self._beam:
+            return beam_builds.fan_out(jobs, function)
+        return self._chunks_in_processes(function, jobs, split, num_examples)
+
+    def _chunks_in_processes(self, function, jobs, split, num_examples):
         results = self._pool.imap(function, jobs) if self._pool else map(function, jobs)
         with tqdm(total=num_examples, desc=f"{self.name}/{self.builder_config.name} {split}", unit=" clips",
                   leave=False) as progress:
@@ -190,7 +202,7 @@ class ChunkWorkers:
     @contextlib.contextmanager
     def _workers(self):
         chunks = max(-(-size // self.CHUNK) for size in self.split_sizes.values())
-        if chunks <= 1 or self._num_workers == 1 or self.built_split_sizes() is not None:
+        if chunks <= 1 or self._num_workers == 1 or self._beam or self.built_split_sizes() is not None:
             yield
             return
         processes = min(int(self._num_workers or os.cpu_count() or 1), chunks)

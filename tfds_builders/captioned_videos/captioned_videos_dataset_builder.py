@@ -3,7 +3,10 @@
 The TFDS manual dir holds a `videos/` folder and a `captions.csv` or `captions.jsonl` file (see
 `MANUAL_DOWNLOAD_INSTRUCTIONS`). Every (video, caption) row becomes one example. Bad input never
 stops a build: unusable rows and files are skipped, counted by reason, logged at the end and kept
-in `skipped.json` beside the dataset.
+in `skipped.json` beside the dataset. A build whose `DownloadConfig` names a Beam runner or Beam
+options decodes the videos in that Beam pipeline (see `tfds_builders.beam_builds`): the same
+examples and the same `skipped.json`, and the skipped rows also counted in Beam counters
+(namespace `captioned_videos`, one per reason).
 """
 
 import collections
@@ -19,6 +22,7 @@ from etils import epath
 import tensorflow_datasets as tfds
 
 from tf_t2v.io import video_io
+from tfds_builders import beam_builds
 
 CAPTION_FILES = ("captions.csv", "captions.jsonl")
 VIDEO_FOLDER = "videos"
@@ -353,6 +357,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     skipped.json in the dataset folder.
     """
 
+    _beam = False  # whether the build in progress runs on Beam
+
     def __init__(self, *, num_frames=None, size=None, sampling=None, fps=None, split_ratios=None,
                  **kwargs):
         knobs = dict(num_frames=num_frames, size=size, sampling=sampling, fps=fps,
@@ -443,7 +449,10 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             if first is None:
                 report.setdefault("empty_splits", []).append(split)
                 continue
-            generators[split] = self._generate_examples(split, videos, {video_id: first})
+            if self._beam:
+                generators[split] = self._beam_examples(split, videos)
+            else:
+                generators[split] = self._generate_examples(split, videos, {video_id: first})
         if not generators:
             report.log()
             raise ValueError(
@@ -454,16 +463,11 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     def _decode(self, video_id, path, rows):
         """The clip's frames, or None after recording why its rows are skipped."""
-        c = self.builder_config
-        try:
-            return video_io.read_video(str(path), c.num_frames, c.size, c.sampling, c.fps)
-        except video_io.VideoReadError as e:
-            self._report.skip(e.reason, video_id, [r.line for r in rows], e.problem)
-        except FileNotFoundError as e:
-            self._report.skip(MISSING_VIDEO, video_id, [r.line for r in rows], str(e))
-        except OSError as e:
-            self._report.skip(UNREADABLE, video_id, [r.line for r in rows], str(e))
-        return None
+        frames, problem = decode_clip(path, self.builder_config)
+        if problem is not None:
+            reason, detail = problem
+            self._report.skip(reason, video_id, [r.line for r in rows], detail)
+        return frames
 
     def _generate_examples(self, split, videos, decoded):
         """Yields (key, example): every caption row of every video of one split."""
@@ -477,10 +481,51 @@ class Builder(tfds.core.GeneratorBasedBuilder):
                 self._report["examples"][split] += 1
                 yield f"{video_id}#{row.line}", dict(video=frames, caption=row.caption, video_id=video_id)
 
+    def _beam_examples(self, split, videos):
+        """The examples of one split as a `beam.PTransform`: the videos decoded on the workers, each
+        skipped video counted and its record written to a part file that the build merges."""
+        beam = beam_builds.import_beam()
+        c = self.builder_config
+        jobs = [(video_id, str(path), [(r.line, r.caption) for r in rows])
+                for video_id, (path, rows) in videos.items()]
+        part = self._skipped_part(split)
+
+        @beam.ptransform_fn
+        def examples(pipeline):
+            decoded = pipeline | beam_builds.fan_out(jobs, _beam_decode, c, tagged=(_SKIPPED_TAG,))
+            _ = (decoded[_SKIPPED_TAG] | "CollectSkipped" >> beam.combiners.ToList()
+                 | "WriteSkipped" >> beam.Map(_write_json, part))
+            return decoded.examples
+
+        return examples()
+
+    def _skipped_part(self, split):
+        return self.data_path / f"{SKIPPED_FILE}.{split}.part"
+
+    def _merge_beam_skips(self, report):
+        """Moves the skips the Beam workers recorded into `report`, in the order a build without
+        Beam records them (by split, then by first line), and counts the examples kept."""
+        for split in report["examples"]:
+            part = self._skipped_part(split)
+            for item in sorted(json.loads(part.read_text()), key=lambda item: item["lines"][0]):
+                report.skip(item["reason"], item["video"], item["lines"], item["detail"])
+            part.unlink()
+            report["examples"][split] = self.info.splits[split].num_examples
+
+    def _process_pipeline_result(self, pipeline_result):
+        from apache_beam.metrics.metric import MetricsFilter
+
+        query = pipeline_result.metrics().query(MetricsFilter().with_namespace(_BEAM_NAMESPACE))
+        counts = {c.key.metric.name: c.committed for c in query["counters"]}
+        logging.info("captioned_videos: Beam counters %s.", dict(sorted(counts.items())))
+
     def _download_and_prepare(self, dl_manager, download_config):
+        self._beam = beam_builds.requested(download_config)
         super()._download_and_prepare(dl_manager=dl_manager, download_config=download_config)
         report = getattr(self, "_report", None)
         if report is not None:  # None when no example was asked for (max_examples_per_split=0).
+            if self._beam:
+                self._merge_beam_skips(report)
             (self.data_path / SKIPPED_FILE).write_text(json.dumps(report, indent=1, ensure_ascii=False))
             report.log()
 
@@ -494,6 +539,45 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             {'missing_video': 1, 'corrupt': 2}
         """
         return json.loads((self.data_path / SKIPPED_FILE).read_text())
+
+
+def decode_clip(path, config):
+    """(frames (T, H, W, 3) uint8, None) of the video at `path` cut as `config` (a
+    CaptionedVideosConfig) says, or (None, (reason, detail)) when it cannot be used."""
+    try:
+        return video_io.read_video(str(path), config.num_frames, config.size, config.sampling, config.fps), None
+    except video_io.VideoReadError as e:
+        return None, (e.reason, e.problem)
+    except FileNotFoundError as e:
+        return None, (MISSING_VIDEO, str(e))
+    except OSError as e:
+        return None, (UNREADABLE, str(e))
+
+
+_BEAM_NAMESPACE = "captioned_videos"
+_SKIPPED_TAG = "skipped"
+
+
+def _beam_decode(job, config):
+    """Beam: the (key, example) pairs of one video's rows, or its skip record as a tagged output.
+    job = (video_id, path, [(line, caption), ...])."""
+    import apache_beam as beam
+
+    video_id, path, rows = job
+    frames, problem = decode_clip(path, config)
+    if problem is not None:
+        reason, detail = problem
+        beam.metrics.Metrics.counter(_BEAM_NAMESPACE, f"skipped_{reason}").inc(len(rows))
+        yield beam.pvalue.TaggedOutput(
+            _SKIPPED_TAG, dict(reason=reason, video=video_id, lines=[line for line, _ in rows], detail=detail))
+        return
+    beam.metrics.Metrics.counter(_BEAM_NAMESPACE, "examples").inc(len(rows))
+    for line, caption in rows:
+        yield f"{video_id}#{line}", dict(video=frames, caption=caption, video_id=video_id)
+
+
+def _write_json(value, path):
+    epath.Path(path).write_text(json.dumps(value))
 
 
 def _find_video(root, video):

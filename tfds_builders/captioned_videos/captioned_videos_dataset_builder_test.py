@@ -142,6 +142,42 @@ def test_messy_build_logs_a_summary(messy, tmp_path, caplog):
     assert "missing_video: 1 row(s) (gone.mp4)" in text and "examples kept: 3 train" in text
 
 
+def test_a_beam_build_is_the_default_build_bit_for_bit(messy, tmp_path, monkeypatch):
+    beam = pytest.importorskip("apache_beam")
+    from apache_beam.metrics.metric import MetricsFilter
+
+    _, manual = messy
+    # A split whose first video decodes: the bad videos after it are found by the Beam workers.
+    clips = tmp_path / "manual"
+    (clips / "videos").mkdir(parents=True)
+    for name in ("good_a.mp4", "corrupt.mp4", "good_b.avi", "empty.mp4", "one_frame.mp4"):
+        (clips / "videos" / name).write_bytes((manual / "videos" / name).read_bytes())
+    rows = ["good_a.mp4,A red square", "corrupt.mp4,A truncated file", "good_b.avi,A green square",
+            "empty.mp4,A zero-byte file", "one_frame.mp4,A single frame", "one_frame.mp4,Again",
+            "good_a.mp4,Red again", "gone.mp4,A missing video"]
+    (clips / "captions.csv").write_text("video,caption,split\n" + "".join(f"{row},train\n" for row in rows))
+    default = _build(tmp_path / "default", clips, config=TINY)
+    counters = {}
+
+    def record_counters(builder, pipeline_result):
+        query = pipeline_result.metrics().query(MetricsFilter().with_namespace("captioned_videos"))
+        counters.update((c.key.metric.name, c.committed) for c in query["counters"])
+
+    monkeypatch.setattr(Builder, "_process_pipeline_result", record_counters)
+    on_beam = Builder(data_dir=tmp_path / "beam", config=TINY)
+    options = beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner"])
+    on_beam.download_and_prepare(
+        download_config=tfds.download.DownloadConfig(manual_dir=clips, beam_options=options))
+    files = sorted(p.name for p in default.data_path.iterdir())
+    assert sorted(p.name for p in on_beam.data_path.iterdir()) == files  # no part files left
+    for name in files:  # the records, skipped.json, dataset_info.json and features.json
+        assert (on_beam.data_path / name).read_bytes() == (default.data_path / name).read_bytes(), name
+    summary = on_beam.load_skipped()
+    assert summary["skipped_counts"] == {cvb.MISSING_VIDEO: 1, cvb.CORRUPT: 1, cvb.EMPTY_FILE: 1, cvb.TOO_SHORT: 2}
+    assert summary["examples"] == {"train": 3}
+    assert counters == {"examples": 3, "skipped_corrupt": 1, "skipped_empty_file": 1, "skipped_too_short": 2}
+
+
 def test_jsonl_captions_and_hash_split(tmp_path):
     manual = tmp_path / "manual"
     names = [f"clip_{i}" for i in range(8)]

@@ -125,3 +125,16 @@ def test_a_shrunk_build_is_never_taken_for_another(small):
 def test_bad_arguments_are_rejected(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         Builder(config="scenes_32", data_dir=tmp_path, **kwargs)
+
+
+def test_a_beam_build_is_the_default_build_bit_for_bit(tmp_path):
+    beam = pytest.importorskip("apache_beam")
+    sizes = {"train": sdb.CHUNK + 2, "validation": 1, "test": 1, "test_unseen": 1}  # train: 2 chunks
+    default = _build(tmp_path / "default", "scenes_32", sizes, num_workers=1)
+    on_beam = Builder(config="scenes_32", data_dir=tmp_path / "beam", split_sizes=sizes)
+    options = beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner"])
+    on_beam.download_and_prepare(download_config=tfds.download.DownloadConfig(beam_options=options))
+    files = sorted(p.name for p in default.data_path.iterdir())
+    assert sorted(p.name for p in on_beam.data_path.iterdir()) == files
+    for name in files:  # the records, dataset_info.json and features.json
+        assert (on_beam.data_path / name).read_bytes() == (default.data_path / name).read_bytes(), name
