@@ -52,8 +52,61 @@ def test_a_run_folder_refuses_another_model(tiny_data_dir, tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     config.save(tiny(tiny_data_dir), str(run_dir / "config.yaml"))
-    with pytest.raises(ValueError, match=r"holds a run with model = .* use another --run-dir"):
+    with pytest.raises(ValueError, match=r"holds a run with model.generator.noise_dim = 4, not 6: a run folder "
+                                         r"resumes one run only; use another --run-dir.$"):
         train(tiny(tiny_data_dir, "model.generator.noise_dim=6"), str(run_dir), verbose=0)
+
+
+@pytest.mark.parametrize("text, reason", [("", "it is empty"), ("\n# nothing\n", "it is empty"),
+                                          ("model: [1\n", "is not valid YAML: while parsing a flow sequence"),
+                                          ("train:\n  stepz: 3\n", "Unknown config key 'train.stepz'")])
+def test_an_empty_or_invalid_config_yaml_is_one_short_line(tiny_data_dir, tmp_path, text, reason):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "config.yaml").write_text(text)
+    with pytest.raises(ValueError) as raised:
+        train(tiny(tiny_data_dir), str(run_dir), verbose=0)
+    message = str(raised.value)
+    assert message.startswith(f"The run folder's {run_dir}/config.yaml cannot be read as a run config (")
+    assert reason in message and message.endswith("or use another --run-dir.")
+    assert "\n" not in message and len(message) < 600
+
+
+def test_a_second_train_on_one_run_folder_is_refused_naming_the_holder(tiny_data_dir, tmp_path):
+    from tf_t2v.io.file_lock import FileLock
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    holder = FileLock(run_dir / "train.lock")
+    assert holder.acquire()
+    try:
+        with pytest.raises(trainer.RunFolderInUseError,
+                           match=rf"^The run folder '{run_dir}' is in use by another training process \(pid "
+                                 rf"{os.getpid()}, holding {run_dir}/train.lock\); wait for it to end or stop it, "
+                                 "or use another --run-dir.$"):
+            train(tiny(tiny_data_dir), str(run_dir), verbose=0)
+    finally:
+        holder.release()
+    assert os.listdir(run_dir) == ["train.lock"]  # nothing read, written or removed
+
+
+def test_resume_refuses_a_vocabulary_other_than_the_models(tiny_data_dir, tmp_path):
+    run_dir = tmp_path / "run"
+    cfg = tiny(tiny_data_dir, "train.steps=2", "train.eval_every_steps=0")
+    train(cfg, str(run_dir), verbose=0)
+    trainer.lock_run_folder(str(run_dir)).release()  # train released it when it returned
+    path = run_dir / "vocabulary.txt"
+    words = path.read_text().split()
+    cfg = tiny(tiny_data_dir, "train.steps=4", "train.eval_every_steps=0")
+    for changed, found in [(words[1:], f"the file holds {len(words) - 1} words"),
+                           (words[::-1], f"the file holds {len(words)} too, in another order")]:
+        path.write_text("".join(w + "\n" for w in changed))
+        with pytest.raises(ValueError, match=rf"^{path} is not the vocabulary the run's model was trained with: that "
+                                             rf"one has {len(words)} words \(recorded in .*backup/training_metadata.json\), "
+                                             rf"{found}.*delete it to rebuild it from the training captions.$"):
+            train(cfg, str(run_dir), verbose=0)
+    path.unlink()  # the fix: rebuilt from the captions, it is the model's again
+    trainer.check_vocabulary(trainer.vocabulary_for(cfg, str(run_dir)), str(run_dir), str(run_dir / "backup"))
 
 
 def test_clip_shape_mismatch_is_reported(tiny_data_dir, tmp_path):

@@ -2,6 +2,7 @@
 
 The run folder (any tf.io.gfile path) holds:
 
+    train.lock         held (fcntl.flock) by the `train` using the folder; names its pid
     config.yaml        the resolved configuration
     vocabulary.txt     the words of the training captions (built once, reused on resume)
     backup/            AtomicBackupAndRestore state (weights and optimizers after the last
@@ -23,6 +24,7 @@ clips = model.generate(["a red circle moves left"], seed=0)  # (1, T, H, W, 3) u
 """
 
 import dataclasses
+import hashlib
 import logging
 import os
 
@@ -32,7 +34,8 @@ import tensorflow as tf
 
 from tf_t2v.data import make_dataset
 from tf_t2v.data.pipeline import load_builder
-from tf_t2v.io.files import write_text_atomically
+from tf_t2v.io.file_lock import FileLock
+from tf_t2v.io.files import is_remote, write_text_atomically
 from tf_t2v.text import build_vocabulary, load_vocabulary, save_vocabulary
 from tf_t2v.training import config as config_lib
 from tf_t2v.training import strategy as strategy_lib
@@ -43,6 +46,7 @@ from tf_t2v.training.shape_evaluation import ShapeEvaluation
 from tf_t2v.training.terminate_on_nan import TerminateOnNaN
 from tf_t2v.training.video_tensor_board import VideoTensorBoard
 
+LOCK = "train.lock"
 CONFIG = "config.yaml"
 VOCABULARY = "vocabulary.txt"
 BACKUP = "backup"
@@ -193,27 +197,73 @@ def check_shapes(model, element_spec):
             )
 
 
-def _check_run_folder(cfg, run_dir):
+class RunFolderInUseError(RuntimeError):
+    """Another process trains in the run folder."""
+
+
+def _make_run_folder(run_dir):
     try:
         tf.io.gfile.makedirs(run_dir)
     except tf.errors.OpError as e:
         raise OSError(f"Cannot create the run folder {run_dir!r}: {e.message}") from None
+
+
+def lock_run_folder(run_dir, strategy=None):
+    """Takes the run folder's lock (`train.lock`; one per task in a multi-worker run) for this
+    process, or raises `RunFolderInUseError` naming the pid that holds it. Returns the
+    `FileLock` (None for a remote folder, which cannot be locked). The lock dies with the
+    process, so a killed run's lock is taken by the next one."""
+    if is_remote(run_dir):
+        logging.warning("%s is remote: it is not locked; run one `train` in it at a time.", run_dir)
+        return None
+    task_type, task_id = strategy_lib.task(strategy) if strategy is not None else (None, 0)
+    name = LOCK if task_type is None else f"train-{task_type}-{task_id}.lock"
+    lock = FileLock(os.path.join(run_dir, name))
+    if not lock.acquire():
+        pid = lock.holder()
+        raise RunFolderInUseError(
+            f"The run folder {run_dir!r} is in use by another training process "
+            f"(pid {pid if pid is not None else 'unknown'}, holding {lock.path}); wait for it to end "
+            "or stop it, or use another --run-dir."
+        )
+    return lock
+
+
+def _first_difference(a, b, key):
+    """(dotted key, a value, b value) of the first leaf where nested dicts `a` and `b` differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in list(a) + [k for k in b if k not in a]:
+            if a.get(k) != b.get(k):
+                return _first_difference(a.get(k), b.get(k), f"{key}.{k}")
+    return key, a, b
+
+
+def _check_run_folder(cfg, run_dir):
+    """ValueError unless the run folder's config.yaml, if any, is a run config of the same model."""
     path = os.path.join(run_dir, CONFIG)
-    if tf.io.gfile.exists(path):
-        try:
-            old = config_lib.to_dict(config_lib.load(path))
-        except ValueError as e:
-            raise ValueError(f"The run folder's {path} cannot be read as a run config: {e}") from None
-        new = config_lib.to_dict(cfg)
-        for key in _FIXED_KEYS:
-            a, b = old, new
-            for part in key.split("."):
-                a, b = a[part], b[part]
-            if a != b:
-                raise ValueError(
-                    f"{run_dir!r} holds a run with {key} = {a!r}, not {b!r}: a run folder resumes "
-                    "one run only; use another --run-dir."
-                )
+    if not tf.io.gfile.exists(path):
+        return
+    fix = ("delete it to let this command's configuration stand for the run (its model and data must be "
+           "those the run started with), or use another --run-dir.")
+    try:
+        mapping = config_lib.load_yaml(path)
+        if not mapping:
+            raise ValueError("it is empty")
+        old = config_lib.to_dict(config_lib.from_dict(mapping))
+    except ValueError as e:
+        reason = " ".join(str(e).split())
+        raise ValueError(f"The run folder's {path} cannot be read as a run config ({reason}); {fix}") from None
+    new = config_lib.to_dict(cfg)
+    for fixed in _FIXED_KEYS:
+        a, b = old, new
+        for part in fixed.split("."):
+            a, b = a[part], b[part]
+        if a != b:
+            key, a, b = _first_difference(a, b, fixed)
+            raise ValueError(
+                f"{run_dir!r} holds a run with {key} = {a!r}, not {b!r}: a run folder resumes "
+                "one run only; use another --run-dir."
+            )
 
 
 def _write(path, text):
@@ -235,6 +285,26 @@ def backed_up_epoch(backup_dir):
     return AtomicBackupAndRestore.finished_epochs(backup_dir)
 
 
+def vocabulary_digest(vocabulary):
+    """sha256 of the words in order, as the backup records it."""
+    return hashlib.sha256("\n".join(vocabulary).encode("utf-8")).hexdigest()
+
+
+def check_vocabulary(vocabulary, run_dir, backup_dir):
+    """ValueError if the run folder's vocabulary.txt is not the vocabulary its backup was trained with."""
+    recorded = AtomicBackupAndRestore.read_metadata(backup_dir)
+    if "vocabulary_sha256" not in recorded or recorded["vocabulary_sha256"] == vocabulary_digest(vocabulary):
+        return
+    size = recorded.get("vocabulary_size")
+    path = os.path.join(run_dir, VOCABULARY)
+    found = f"{len(vocabulary)} words" if len(vocabulary) != size else f"{size} too, in another order or spelling"
+    raise ValueError(
+        f"{path} is not the vocabulary the run's model was trained with: that one has {size} words "
+        f"(recorded in {os.path.join(backup_dir, 'training_metadata.json')}), the file holds {found}; put the "
+        "run's own file back, or delete it to rebuild it from the training captions."
+    )
+
+
 def vocabulary_for(cfg, run_dir, write=True):
     """The run's vocabulary: read from the run folder, or built from the training captions."""
     path = os.path.join(run_dir, VOCABULARY)
@@ -250,11 +320,13 @@ def vocabulary_for(cfg, run_dir, write=True):
     return vocabulary
 
 
-def make_callbacks(cfg, run_dir, strategy, eval_captions):
+def make_callbacks(cfg, run_dir, strategy, eval_captions, vocabulary=None):
     """The run's callbacks; only the chief writes shared files."""
     train = cfg.train
+    recorded = {} if vocabulary is None else {"vocabulary_sha256": vocabulary_digest(vocabulary),
+                                              "vocabulary_size": len(vocabulary)}
     callbacks = [
-        AtomicBackupAndRestore(_backup_dir(run_dir, strategy)),
+        AtomicBackupAndRestore(_backup_dir(run_dir, strategy), metadata=recorded),
         TerminateOnNaN(),
     ]
     if not strategy_lib.is_chief(strategy):
@@ -289,8 +361,18 @@ def train(cfg, run_dir, model_fn=None, verbose="auto"):
     """
     cfg.validate()
     strategy = strategy_lib.make_strategy(cfg.strategy)  # first: multi-worker needs a fresh context
-    chief = strategy_lib.is_chief(strategy)
     run_dir = os.fspath(run_dir)
+    _make_run_folder(run_dir)
+    lock = lock_run_folder(run_dir, strategy)  # before anything in the folder is read or removed
+    try:
+        return _train_locked(cfg, run_dir, strategy, model_fn, verbose)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _train_locked(cfg, run_dir, strategy, model_fn, verbose):
+    chief = strategy_lib.is_chief(strategy)
     _check_run_folder(cfg, run_dir)
     if chief:
         for name in tf.io.gfile.listdir(run_dir):
@@ -314,6 +396,7 @@ def train(cfg, run_dir, model_fn=None, verbose="auto"):
 
     backup_dir = _backup_dir(run_dir, strategy)
     initial_epoch = backed_up_epoch(backup_dir)
+    check_vocabulary(vocabulary, run_dir, backup_dir)  # before a model of the wrong size blames the backup
     if initial_epoch:
         logging.info("Resuming %s after epoch %d of %d.", run_dir, initial_epoch, cfg.train.epochs)
     # A resumed run sees a new shuffle order rather than replaying the first epochs' batches.
@@ -330,7 +413,7 @@ def train(cfg, run_dir, model_fn=None, verbose="auto"):
         dataset,
         epochs=cfg.train.epochs,
         steps_per_epoch=cfg.train.steps_per_epoch,
-        callbacks=make_callbacks(cfg, run_dir, strategy, eval_captions),
+        callbacks=make_callbacks(cfg, run_dir, strategy, eval_captions, vocabulary),
         verbose=verbose,
         shuffle=False,  # the dataset shuffles
     )
