@@ -147,3 +147,25 @@ def test_moving_digits_build_and_preview(tmp_path, capsys):
     assert len(printed) == 3 and all(len(spec.parse_caption(line)) == 2 for line in printed)
     assert main(["data", "build", "moving_digits", "--data-dir", str(tmp_path / "x"), "--fps", "4"]) == 2
     assert "moving_digits takes --config and --sizes only" in capsys.readouterr().err
+
+
+def test_scenes_build_on_beam_is_the_default_build(scenes_dir, tmp_path):
+    pytest.importorskip("apache_beam")
+    beam_dir = str(tmp_path / "beam")
+    assert main(["data", "build", "scenes", "--config", "scenes_32", "--data-dir", beam_dir,
+                 "--sizes", "train=6,validation=2,test=2,test_unseen=2",
+                 "--beam-options", "--runner=DirectRunner --direct_num_workers 1"]) == 0
+    default, on_beam = (os.path.join(d, "scenes", "scenes_32", "1.0.0") for d in (scenes_dir, beam_dir))
+    assert sorted(os.listdir(on_beam)) == sorted(os.listdir(default))
+    for name in os.listdir(default):
+        with open(os.path.join(default, name), "rb") as a, open(os.path.join(on_beam, name), "rb") as b:
+            assert a.read() == b.read(), name
+
+
+def test_beam_is_refused_with_a_sentence(tmp_path, capsys, monkeypatch):
+    assert main(["data", "build", "moving_shapes", "--data-dir", str(tmp_path), "--beam"]) == 2
+    assert "--beam is for captioned_videos, scenes, moving_digits; moving_shapes builds" in capsys.readouterr().err
+    monkeypatch.setitem(__import__("sys").modules, "apache_beam", None)  # as if not installed
+    assert main(["data", "build", "scenes", "--data-dir", str(tmp_path), "--beam"]) == 2
+    err = capsys.readouterr().err
+    assert "needs Apache Beam, which is not installed: pip install 'tf-t2v[beam]'" in err and err.count("\n") == 1

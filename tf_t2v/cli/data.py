@@ -6,6 +6,7 @@ import logging
 
 DATASETS = ("moving_shapes", "captioned_videos", "scenes", "moving_digits")
 GENERATED = ("moving_shapes", "scenes", "moving_digits")  # built from nothing; --config and --sizes
+BEAM = ("captioned_videos", "scenes", "moving_digits")  # can build in an Apache Beam pipeline
 PREVIEW_EXTENSIONS = (".mp4", ".gif", ".webm", ".png")
 
 
@@ -36,6 +37,12 @@ def add_parser(subparsers):
     build.add_argument("--size", type=int, nargs="+", metavar="PX", help="captioned_videos: H [W]")
     build.add_argument("--sampling", choices=("uniform", "fps"), help="captioned_videos: frame sampling")
     build.add_argument("--fps", type=float, help="captioned_videos: target fps for --sampling fps")
+    build.add_argument("--beam", action="store_true",
+                       help=f"{', '.join(BEAM)}: build in an Apache Beam pipeline (DirectRunner unless "
+                            "--beam-options names another runner); see docs/scale-out.md")
+    build.add_argument("--beam-options", metavar="FLAGS",
+                       help='Beam pipeline options as Beam\'s own flags, e.g. "--runner=DataflowRunner '
+                            '--project=P --region=R --temp_location=gs://B/tmp"; implies --beam')
     build.set_defaults(func=run_build)
 
     preview = commands.add_parser("preview", help="write real clips with their captions to a file")
@@ -74,6 +81,25 @@ def make_builder(args):
     )
 
 
+def beam_options(args):
+    """The `PipelineOptions` of `--beam` / `--beam-options`, or None for a build without Beam."""
+    if not (args.beam or args.beam_options):
+        return None
+    if args.name not in BEAM:
+        raise ValueError(f"--beam is for {', '.join(BEAM)}; {args.name} builds in this process only.")
+    import shlex
+
+    from tfds_builders import beam_builds
+
+    try:
+        beam = beam_builds.import_beam()
+    except ImportError as e:
+        raise RuntimeError(str(e)) from e
+    # Beam reads its flags as its own command line does (unknown ones are logged and dropped;
+    # an unknown runner is refused when the pipeline starts).
+    return beam.options.pipeline_options.PipelineOptions(shlex.split(args.beam_options or ""))
+
+
 def run_build(args):
     import tensorflow_datasets as tfds
 
@@ -81,7 +107,8 @@ def run_build(args):
     manual_dir = args.manual_dir
     if manual_dir is not None and not __import__("os").path.isdir(manual_dir):
         raise FileNotFoundError(f"--manual-dir {manual_dir!r} is not a folder.")
-    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir))
+    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
+        manual_dir=manual_dir, beam_options=beam_options(args)))
     sizes = {name: split.num_examples for name, split in builder.info.splits.items()}
     print(f"Built {builder.name}/{builder.builder_config.name} in {builder.data_dir}: {sizes}")
     if args.name == "captioned_videos":
