@@ -90,6 +90,19 @@ def test_unwritable_run_dir_prints_one_line(data_dir, tmp_path, capsys):
     assert err.startswith("tf-t2v train: error: Cannot create the run folder") and "\n" not in err
 
 
+def test_a_second_train_on_a_run_folder_in_use_prints_one_line_naming_the_pid(data_dir, tmp_path, capsys):
+    from tf_t2v.io.file_lock import FileLock
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    with FileLock(run_dir / "train.lock"):  # as the first `tf-t2v train` holds it
+        assert main(command(run_dir, data_dir)) == 2
+    err = capsys.readouterr().err
+    assert err == (f"tf-t2v train: error: The run folder '{run_dir}' is in use by another training process "
+                   f"(pid {os.getpid()}, holding {run_dir}/train.lock); wait for it to end or stop it, or use "
+                   "another --run-dir.\n")
+
+
 def optimizer_steps(keras_file, optimizer="g_optimizer"):
     """The step counter of an optimizer stored in a `.keras` file (its variable 0, `iterations`)."""
     import io
@@ -122,6 +135,7 @@ def test_a_killed_run_resumes_from_its_last_backup_with_the_same_command(data_di
     first.send_signal(signal.SIGKILL)
     first.communicate()
     assert first.returncode == -signal.SIGKILL
+    assert (run_dir / "train.lock").read_text() == f"{first.pid}\n"  # its lock died with it: taken over below
     killed_after = trainer.backed_up_epoch(str(run_dir / "backup"))
     assert 1 <= killed_after < epochs
     first_checkpoint = os.stat(checkpoints / "ckpt-0001.keras")
