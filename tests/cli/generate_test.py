@@ -1,3 +1,4 @@
+import errno
 import os
 import re
 import signal
@@ -172,10 +173,13 @@ def test_the_shipped_model_is_the_default(tmp_path):
     ([PROMPT, "-o", "x.mp4", "--model", "no/such/model"], "No model at 'no/such/model'"),
     (["", "-o", "x.mp4"], "The prompt is empty or blank"),
     ([PROMPT, "-o", "x.mp4", "--num-videos", "0"], "--num-videos must be >= 1; got 0"),
-    ([PROMPT, "-o", "x.mp4", "--seed", str(2**63 - 1), "--num-videos", "2"],
+    # Seeds are checked before the model loads (its path is not even looked at).
+    ([PROMPT, "-o", "x.mp4", "--seed", str(2**63 - 1), "--num-videos", "2", "--model", "no/such/model"],
      "seed must be an integer from -2**63 to 2**63 - 2, so that the 2 seeds seed..seed+1 fit in int64"),
-    ([PROMPT, "-o", "x.mp4", "--seed", str(2**63)], "seed must be an integer from -2**63 to 2**63 - 1 (int64)"),
-    ([PROMPT, "-o", "x.mp4", "--seed", str(-(2**63) - 1)], "seed must be an integer from -2**63"),
+    ([PROMPT, "-o", "x.mp4", "--seed", str(2**63), "--model", "no/such/model"],
+     "seed must be an integer from -2**63 to 2**63 - 1 (int64)"),
+    ([PROMPT, "-o", "x.mp4", "--seed", str(-(2**63) - 1), "--model", "no/such/model"],
+     "seed must be an integer from -2**63"),
     ([PROMPT, "-o", "blocker/x.mp4"], "Cannot write 'blocker/x.mp4': "),
     ([PROMPT, "-o", "blocker/deeper/x.mp4"], "is a file, not a folder"),
     ([PROMPT, "-o", "folder.mp4"], "Cannot write 'folder.mp4': it is a folder"),
@@ -298,3 +302,112 @@ def test_interrupted_generation_leaves_only_complete_videos(tmp_path, sig):
         # At most the clip being written is left, under its hidden temporary name.
         assert len(names) - len(clips) <= 1
         assert all(re.fullmatch(r"\.clip_\d{3}\.mp4\.[0-9a-f]+\.tmp", n) for n in names if n not in clips)
+
+
+def _scenes_model():
+    from tf_t2v.loading import default_model_path
+
+    path = default_model_path("scenes")  # 16 frames of 64x64, read from its metadata
+    if path is None:
+        pytest.skip("needs the shipped scenes model")
+    return path
+
+
+@pytest.mark.parametrize("args, message", [
+    ([PROMPT, "-o", "clips.npy", "--num-videos", "100000"],
+     "This request writes 19.7 GB (100000 clip(s) of 16 frames of 64x64), more than --max-output-gb 4; "
+     "ask for fewer clips or a smaller --scale or --fps, or raise --max-output-gb."),
+    ([PROMPT, "--num-videos", "100000"], "writes 19.7 GB (100000 clip(s)"),  # mp4 files, named by the prompt
+    ([PROMPT, "-o", "x.mp4", "--scale", "1000"], "writes 196.6 GB (1 clip(s) of 16 frames of 64000x64000)"),
+    ([PROMPT, "-o", "x.mp4", "--fps", "1000000"], "writes 24.6 GB (1 clip(s) of 2000000 frames"),
+    (["--storyboard", "a red circle moves left. " * 7000, "-o", "story.mp4"],
+     "This request holds 4.1 GB in memory (a storyboard of 7000 clips, 112000 frames of 64x64)"),
+    ([PROMPT, "-o", "sheet.png", "--num-videos", "30000"], "holds 17.7 GB in memory (30000 clip(s) of 16 frames"),
+    ([PROMPT, "-o", "x.mp4", "--num-videos", "2", "--max-output-gb", "0.0001"], "more than --max-output-gb 0.0001"),
+    ([PROMPT, "-o", "x.mp4", "--max-output-gb", "0"], "--max-output-gb must be a finite number of gigabytes > 0; got 0."),
+])
+def test_requests_that_cannot_fit_are_refused_before_the_model_loads(tmp_path, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(tmp_path)
+    with mock.patch("tf_t2v.loading.load", side_effect=AssertionError("the model was loaded")):
+        assert main(["generate", *args, "--model", _scenes_model()]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tf-t2v generate: error: ") and message in err and err.count("\n") == 1, err
+    assert os.listdir(tmp_path) == []
+
+
+def test_max_output_gb_raises_the_limit(model_path, tmp_path, capsys):
+    """A .keras file's clip shape is known once loaded: its requests are refused before generating."""
+    out = str(tmp_path / "clips.npy")
+    args = ["generate", PROMPT, "-o", out, "--model", model_path, "--num-videos", "3", "--seed", "1"]
+    with mock.patch("tf_t2v.cli.generate._batches", side_effect=AssertionError("generated")):
+        assert main(args + ["--max-output-gb", "0.000009"]) == 2  # 3 clips of 4 x 16 x 16 x 3 bytes: 9,216
+    assert "This request writes 0.0 GB (3 clip(s) of 4 frames of 16x16)" in capsys.readouterr().err
+    assert main(args + ["--max-output-gb", "0.00001"]) == 0
+    np.testing.assert_array_equal(np.load(out), keras_clips([PROMPT] * 3, seed=1))
+
+
+class _FullDisk:
+    """A file whose writes fail with ENOSPC once `room` bytes are written, as on a full disk."""
+
+    def __init__(self, file, room):
+        self.file, self.room = file, room
+
+    def write(self, data):
+        size = memoryview(data).nbytes
+        if size > self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.room -= size
+        return self.file.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.file, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()
+
+
+@pytest.mark.parametrize("story", [False, True], ids=["clips", "storyboard"])
+def test_a_full_disk_is_one_line_and_leaves_no_partial_npy(tmp_path, monkeypatch, capsys, story):
+    import builtins
+
+    from tf_t2v.cli import generate
+
+    real_open = builtins.open
+    monkeypatch.setattr(generate, "open", lambda *a, **k: _FullDisk(real_open(*a, **k), 5000), raising=False)
+    monkeypatch.setattr(np.lib.format, "open_memmap", None)  # never mapped: a full disk there is a bus error
+    out = str(tmp_path / "clips.npy")
+    what = ["--storyboard", "a red circle. a blue square. a green circle."] if story else [PROMPT, "--num-videos", "5"]
+    assert main(["generate", *what, "-o", out, "--batch-size", "1",
+                 "--model", tiny_text_to_video.artifacts().export_dir]) == 2
+    assert capsys.readouterr().err.endswith(  # after the progress bar
+        f"\ntf-t2v generate: error: Cannot write {out!r}: the disk is full (no partial file is left); "
+        "free some space or write elsewhere.\n")
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_full_disk_keeps_the_complete_videos_and_no_partial_one(tmp_path, capsys):
+    from tf_t2v.io import video_io
+
+    real = video_io._run_ffmpeg
+    calls = []
+
+    def fills_the_disk(args, stdin=None):
+        calls.append(args[-1])
+        if len(calls) < 2:
+            return real(args, stdin=stdin)
+        with open(args[-1], "wb") as f:
+            f.write(b"part of a vi")
+        raise RuntimeError("ffmpeg failed (exit 1): av_interleaved_write_frame(): No space left on device")
+
+    out = str(tmp_path / "clip.mp4")
+    with mock.patch.object(video_io, "_run_ffmpeg", fills_the_disk):
+        assert main(["generate", PROMPT, "-o", out, "--num-videos", "3", "--seed", "0",
+                     "--model", tiny_text_to_video.artifacts().export_dir]) == 2
+    second = str(tmp_path / "clip_001.mp4")
+    assert capsys.readouterr().err.endswith(f"error: Cannot write {second!r}: the disk is full (no partial file "
+                                            "is left); free some space or write elsewhere.\n")
+    assert os.listdir(tmp_path) == ["clip_000.mp4"]
+    assert read_video(str(tmp_path / "clip_000.mp4")).shape == (4, 16, 16, 3)

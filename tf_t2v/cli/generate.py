@@ -33,6 +33,8 @@ CLIP_FPS = 8.0  # frames a second of the models' clips
 SHEET_EXTENSION = ".png"
 ARRAY_EXTENSION = ".npy"
 OUTPUT_EXTENSIONS = VIDEO_EXTENSIONS + (SHEET_EXTENSION, ARRAY_EXTENSION)
+MAX_OUTPUT_GB = 4.0  # uncompressed frames of one request, unless --max-output-gb says more
+HELD_COPIES = 3  # a storyboard or contact sheet in memory: measured, 500 sentences grew RSS 2.2x their frames
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 MAX_SLUG = 60
@@ -156,14 +158,14 @@ def add_parser(subparsers):
                         help="refuse prompts with words the model does not know (exit 2)")
     parser.add_argument("--batch-size", type=int, default=16, metavar="N",
                         help="clips generated at once; each batch is written before the next (default: 16)")
+    parser.add_argument("--max-output-gb", type=float, default=MAX_OUTPUT_GB, metavar="GB",
+                        help="refuse, before generating, a request whose frames would take more than GB "
+                             f"gigabytes uncompressed (default: {MAX_OUTPUT_GB:g})")
     parser.set_defaults(func=run)
 
 
 def _check_args(args):
-    if args.output is None:
-        text = args.prompt if args.prompt is not None else (args.storyboard or "")
-        args.output = default_output(text, args.num_videos if args.storyboard is None else 1)
-    ext = os.path.splitext(args.output)[1].lower()
+    ext = os.path.splitext(args.output)[1].lower() if args.output is not None else ".mp4"  # the default
     if ext not in OUTPUT_EXTENSIONS:
         raise ValueError(
             f"Cannot write {args.output!r}: unknown extension {ext!r}; accepted: {', '.join(OUTPUT_EXTENSIONS)}."
@@ -180,6 +182,8 @@ def _check_args(args):
         raise ValueError(f"--batch-size must be >= 1; got {args.batch_size}.")
     if args.scale < 1:
         raise ValueError(f"--scale must be an integer >= 1; got {args.scale}.")
+    if not 0 < args.max_output_gb < float("inf"):
+        raise ValueError(f"--max-output-gb must be a finite number of gigabytes > 0; got {args.max_output_gb:g}.")
     if args.fps is not None and not 0 < args.fps < float("inf"):
         raise ValueError(f"--fps must be a finite number of frames a second > 0; got {args.fps:g}.")
     if not 1 <= args.slow_motion < float("inf"):
@@ -218,6 +222,59 @@ def _check_transition(args):
         raise ValueError(f"--transition-frames must be >= 0 (clip frames); got {args.transition_frames}.")
     if args.transition == "cut" and args.transition_frames:
         raise ValueError(f"A cut has no duration; got --transition-frames {args.transition_frames} (give 0, or another transition).")
+
+
+def output_frames(args, ext, num_frames, clip_fps, clips=1):
+    """Frames of one output: a video (or .npy clip) after the effects and the title card; for a
+    storyboard of `clips` sentences, the clips joined (transitions only shorten it)."""
+    if ext == SHEET_EXTENSION:
+        return num_frames
+    frames = num_frames * clips
+    if args.boomerang and frames > 2:
+        frames = 2 * frames - 2
+    fps = args.fps if args.fps is not None else clip_fps
+    if fps != clip_fps or args.slow_motion != 1:
+        frames = max(1, round(frames * fps * args.slow_motion / clip_fps))  # as playback_times counts them
+    if args.title is not None:
+        frames += max(1, round(args.title_seconds * fps))
+    return frames
+
+
+def check_output_size(args, ext, count, num_frames, frame_size, clip_fps):
+    """ValueError when the frames of a request would take more than --max-output-gb uncompressed.
+
+    `count` clips of `num_frames` frames of `frame_size` (or one storyboard of `count` sentences)
+    at `clip_fps`. Clips to videos and .npy are written batch by batch, so the frames written
+    count; a storyboard or contact sheet is made whole in memory, where it is held about
+    `HELD_COPIES` times over (its clips, the joined frames, the encoder's copy).
+    """
+    storyboard = args.storyboard is not None and ext != SHEET_EXTENSION
+    held = args.storyboard is not None or ext == SHEET_EXTENSION
+    frames = output_frames(args, ext, num_frames, clip_fps, clips=count if storyboard else 1)
+    height, width = (s * args.scale for s in frame_size)
+    size = (1 if storyboard else count) * frames * height * width * 3  # uint8 RGB
+    need = size * (HELD_COPIES if held else 1)
+    if need > args.max_output_gb * 1e9:
+        what = (f"a storyboard of {count} clips, {frames} frames" if storyboard else
+                f"{count} clip(s) of {frames} frames")
+        how = f"holds {need / 1e9:,.1f} GB in memory" if held else f"writes {need / 1e9:,.1f} GB"
+        raise ValueError(
+            f"This request {how} ({what} of {height}x{width}), more than --max-output-gb "
+            f"{args.max_output_gb:g}; ask for fewer clips or a smaller --scale or --fps, or raise --max-output-gb."
+        )
+
+
+def _clip_shape(model_path, model=None):
+    """(num_frames, (H, W), fps) of a model's clips, from a loaded `model` or a SavedModel's
+    metadata (read without loading it); None when the metadata does not say."""
+    if model is not None:
+        return model.num_frames, tuple(model.frame_size), _clip_fps(model)
+    from tf_t2v.loading import model_metadata
+
+    metadata = model_metadata(model_path) if os.path.isdir(model_path) else {}
+    if not metadata.get("num_frames") or not metadata.get("frame_size"):
+        return None
+    return int(metadata["num_frames"]), tuple(metadata["frame_size"]), float(metadata.get("fps", CLIP_FPS))
 
 
 def _batches(model, prompts, seeds, truncation, batch_size):
@@ -277,16 +334,15 @@ def _write_clips(args, ext, model, prompts, seeds):
     sheet_clips, written = [], []
     with tqdm(total=count, unit="clip", desc="generating", disable=count < 2) as progress:
         if ext == ARRAY_EXTENSION:
-            with atomic_output(args.output) as tmp:
-                array = None
+            with atomic_output(args.output) as tmp, open(tmp, "wb") as f:
                 for start, clips in _batches(model, prompts, seeds, args.truncation, args.batch_size):
-                    clips = np.stack([finish(c) for c in clips])
-                    if array is None:  # written batch by batch: memory stays one batch
-                        array = np.lib.format.open_memmap(tmp, "w+", np.uint8, (count,) + clips.shape[1:])
-                    array[start:start + len(clips)] = clips
+                    clips = np.stack([finish(c) for c in clips])  # (B, T, H, W, 3) uint8
+                    if start == 0:  # the header, then each batch as it comes: memory stays one batch
+                        np.lib.format.write_array_header_1_0(f, {
+                            "descr": np.lib.format.dtype_to_descr(clips.dtype), "fortran_order": False,
+                            "shape": (count,) + clips.shape[1:]})
+                    f.write(np.ascontiguousarray(clips).data)
                     progress.update(len(clips))
-                array.flush()
-                del array
             return [args.output]
         for start, clips in _batches(model, prompts, seeds, args.truncation, args.batch_size):
             for i, clip in enumerate(clips, start=start):
@@ -347,13 +403,22 @@ def check_output_file(path):
 def run(args):
     ext = _check_args(args)
     if args.storyboard is not None:
-        prompts = split_storyboard(args.storyboard)
-        if not prompts:
+        distinct = split_storyboard(args.storyboard)
+        if not distinct:
             raise ValueError("The storyboard holds no sentence; separate sentences with '.', '!' or '?'.")
     else:
-        prompts = [args.prompt] * args.num_videos
+        distinct = [args.prompt]
+    count = len(distinct) if args.storyboard is not None else args.num_videos
 
-    check_output_file(args.output)
+    if args.output is not None:
+        check_output_file(args.output)
+    model_path, reason = resolve_model_path(args.model, distinct)
+    shape = _clip_shape(model_path)  # a SavedModel says it without loading
+    if shape is not None:
+        check_output_size(args, ext, count, *shape)
+    if args.output is None:  # named once the count is known to fit: no name is tried per clip before
+        args.output = default_output(args.prompt or args.storyboard, 1 if args.storyboard is not None else count)
+        check_output_file(args.output)
 
     import numpy as np
 
@@ -361,12 +426,14 @@ def run(args):
     from tf_t2v.loading import load
 
     seed = args.seed if args.seed is not None else int(np.random.default_rng().integers(0, 2**31))
-    seeds = seeds_for(seed, len(prompts))  # int64 seeds: checked before the model loads
-    model_path, reason = resolve_model_path(args.model, prompts)
+    seeds = seeds_for(seed, count)  # int64 seeds: checked before the model loads
     if reason:
         print(f"tf-t2v generate: {reason}", file=sys.stderr)
     model = load(model_path)
     logging.debug("model: %s", model_path)
+    if shape is None:  # a .keras file: its clip shape is known once loaded
+        check_output_size(args, ext, count, *_clip_shape(model_path, model))
+    prompts = distinct if args.storyboard is not None else distinct * count
     report_prompts(model, prompts, strict=args.strict)
     if args.storyboard is not None:
         written = _write_storyboard(args, ext, model, prompts, seeds)
