@@ -78,3 +78,44 @@ class TextToVideoVAETest(TestCase):
         with pytest.raises(ValueError, match="noise_dim"):
             TextToVideoVAE(model.tokenizer, model.text_encoder, model.generator,
                            VideoEncoder(noise_dim=5, channels=[8], patch=2, hidden_dim=8))
+
+    def test_prior_share_scores_the_last_rows_decoded_from_the_prior_mean(self):
+        model = tiny_vae(prior_share=0.5, temporal_weight=0.5)
+        batch = next(iter(two_caption_batches()))
+        values = model.losses_for(batch)
+        video = batch["video"].numpy()
+        text = model.text_encoder(model.token_ids(batch))["pooled"]
+        cond = model.generator.condition(text)
+        prior_mean, _ = model.generator.prior(cond)
+        fake = np.asarray(model.generator.decode(cond, prior_mean))[4:]
+        real = video[4:]
+        motion = np.abs(np.diff(fake, axis=1) - np.diff(real, axis=1)).mean()
+        expected = np.abs(fake - real).mean() + 0.5 * motion
+        self.assertAllClose(float(values["prior_rec_loss"]), expected, atol=1e-5)
+        self.assertAllClose(float(values["loss"]), 0.5 * (float(values["rec_loss"]) + 0.5 * float(values["temporal_loss"]))
+                            + 0.5 * expected + model.kl_weight * float(values["kl"]), atol=1e-5)
+
+    def test_prior_share_outside_zero_to_one_is_refused(self):
+        for share in (-0.1, 1.0):
+            with pytest.raises(ValueError, match="prior_share"):
+                tiny_vae(prior_share=share)
+
+    def test_a_frame_critic_trains_beside_the_decoder_and_round_trips(self):
+        from tf_t2v.video import FrameCritic
+
+        model = tiny_vae(discriminator=FrameCritic(channels=[8], frames=2), adversarial_weight=0.1)
+        with pytest.raises(ValueError, match="d_optimizer"):
+            model.compile(g_optimizer=keras.optimizers.Adam(1e-3))
+        model.compile(g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.Adam(1e-3))
+        before = [np.array(v) for v in model.discriminator.trainable_weights]
+        history = model.fit(two_caption_batches(), epochs=1, steps_per_epoch=3, verbose=0)
+        self.assertGreater(history.history["d_loss"][-1], 0)
+        self.assertNotEqual(history.history["g_adv"][-1], 0)
+        self.assertTrue(any(np.abs(np.array(v) - b).max() > 0
+                            for v, b in zip(model.discriminator.trainable_weights, before)))
+        path = os.path.join(tempfile.mkdtemp(), "vae.keras")
+        model.save(path)
+        restored = keras.saving.load_model(path, safe_mode=True, compile=False)
+        self.assertIsInstance(restored.discriminator, FrameCritic)
+        self.assertEqual(restored.adversarial_weight, 0.1)
+        np.testing.assert_array_equal(restored.generate(["a red circle"], seed=3), model.generate(["a red circle"], seed=3))

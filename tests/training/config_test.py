@@ -122,7 +122,7 @@ def test_model_sections_mirror_the_constructors():
     from tf_t2v.models import TextToVideoGAN, TextToVideoVAE
     from tf_t2v.text import TextEncoder, TextTokenizer
     from tf_t2v.training.trainer import SPRITE_OBJECTIVES
-    from tf_t2v.video import VideoDecoder, VideoDiscriminator, VideoEncoder, VideoGenerator
+    from tf_t2v.video import FrameCritic, VideoDecoder, VideoDiscriminator, VideoEncoder, VideoGenerator
 
     def arguments(cls, supplied):
         names = inspect.signature(cls.__init__).parameters
@@ -141,10 +141,12 @@ def test_model_sections_mirror_the_constructors():
     # The sprite family's objectives and the general family's loss weights.
     parts = {"tokenizer", "text_encoder", "generator", "discriminator"}
     assert sorted(SPRITE_OBJECTIVES) == arguments(TextToVideoGAN, parts | {"ema_decay", "seed"})
-    vae_parts = {"tokenizer", "text_encoder", "generator", "encoder", "ema_decay", "seed"}
-    general = {"kl_weight", "temporal_weight", "free_bits"}
+    vae_parts = {"tokenizer", "text_encoder", "generator", "encoder", "ema_decay", "seed", "discriminator",
+                 "adversarial_weight"}  # the critic from frame_critic, its weight shared with the sprite family
+    general = {"kl_weight", "temporal_weight", "free_bits", "prior_share"}
     assert sorted(general) == arguments(TextToVideoVAE, vae_parts)
-    sections = {"family", "decoder", "encoder"}
+    assert fields(model.frame_critic) == arguments(FrameCritic, ())
+    sections = {"family", "decoder", "encoder", "frame_critic"}
     assert sorted(set(fields(model)) - parts - sections - general) == sorted(SPRITE_OBJECTIVES)
 
 

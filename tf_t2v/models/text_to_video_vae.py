@@ -7,8 +7,7 @@ from keras import ops
 from tf_t2v.models.text_to_video import TextToVideo
 
 # Loss tracker names, in the order `metrics` lists them.
-LOSSES = ("loss", "rec_loss", "temporal_loss", "kl")
-
+LOSSES = ("loss", "rec_loss", "temporal_loss", "prior_rec_loss", "kl", "g_adv", "d_loss")
 
 @keras.saving.register_keras_serializable(package="tf_t2v")
 class TextToVideoVAE(TextToVideo):
@@ -21,11 +20,20 @@ class TextToVideoVAE(TextToVideo):
     - `rec_loss`: mean absolute error of the decoded clip against the real one,
     - `temporal_loss`: mean absolute error of their frame-to-frame differences (motion: waves,
       camera moves, falling rain), weighted by `temporal_weight`,
+    - `prior_rec_loss`: for a `prior_share` of each batch, the clip is decoded from the prior's
+      mean instead of a posterior sample, and its L1 and frame-difference errors are scored as
+      above (the "hybrid" conditional-VAE objective of Sohn et al., 2015): the text alone must
+      then say what the clip shows, which teaches the text encoder and the conditioning the
+      named attributes directly instead of through the small KL gradient,
     - `kl`: KL(q(z | clip, text) || p(z | text)) per clip, in nats, weighted by `kl_weight`; the
       prior is the generator's own (`VideoDecoder.prior`), so at sampling time the noise of a
       seed is mapped through the prior of the prompt and picks what the caption leaves open
       (an unnamed place, where the sun stands). Dimensions below `free_bits` nats are not
       penalised, so the code is used rather than collapsed.
+    - `g_adv`: with a `discriminator` (a `tf_t2v.video.FrameCritic`), the hinge generator loss
+      of the posterior rows' decoded clips, weighted by `adversarial_weight`; the critic is
+      trained beside it on real against decoded clips (`d_loss`, hinge). Without one, both
+      read 0.
     The text encoder learns from the reconstruction only; sampling and export use the moving
     averages, as every `TextToVideo` does.
 
@@ -38,6 +46,9 @@ class TextToVideoVAE(TextToVideo):
         kl_weight: float. Weight of the KL term (per clip, in nats) against the per-pixel losses.
         temporal_weight: float. Weight of the frame-difference loss.
         free_bits: float. Nats per latent dimension (batch mean) that cost nothing.
+        prior_share: float in [0, 1). Share of each batch decoded from the prior's mean.
+        discriminator: `tf_t2v.video.FrameCritic` or None. The critic of the adversarial term.
+        adversarial_weight: float. Weight of the adversarial term (ignored without a critic).
         seed: int. Seed of the training noise.
 
     Example:
@@ -51,7 +62,7 @@ class TextToVideoVAE(TextToVideo):
     """
 
     FAMILY = "general"
-    _PARTS = TextToVideo._PARTS + ("encoder",)
+    _PARTS = TextToVideo._PARTS + ("encoder", "discriminator")
 
     def __init__(
         self,
@@ -63,6 +74,9 @@ class TextToVideoVAE(TextToVideo):
         kl_weight=1e-4,
         temporal_weight=1.0,
         free_bits=0.0,
+        prior_share=0.0,
+        discriminator=None,
+        adversarial_weight=0.0,
         seed=None,
         **kwargs,
     ):
@@ -75,19 +89,31 @@ class TextToVideoVAE(TextToVideo):
         self.kl_weight = float(kl_weight)
         self.temporal_weight = float(temporal_weight)
         self.free_bits = float(free_bits)
+        self.prior_share = float(prior_share)
+        if not 0.0 <= self.prior_share < 1.0:
+            raise ValueError(f"prior_share must be in [0, 1); got {prior_share}.")
+        self.discriminator = discriminator
+        self.adversarial_weight = float(adversarial_weight)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSSES}
         text = self._build_sampler()
         video = ops.zeros((1, self.num_frames) + self.frame_size + (3,))
         self.encoder(video, self.generator.condition(text))
+        if self.discriminator is not None:
+            self.discriminator(video)
         self.built = True
 
     # === Training ===
     def compile(self, g_optimizer, d_optimizer=None, **kwargs):
-        """`g_optimizer` trains the text encoder, encoder and generator; there is no critic
-        (`d_optimizer` is accepted for a common call and ignored)."""
+        """`g_optimizer` trains the text encoder, encoder and generator; `d_optimizer` the
+        critic (needed with a `discriminator`, ignored without)."""
         super().compile(**kwargs)
         self.g_optimizer = g_optimizer
         self.g_optimizer.build(self._generator_trainable_variables())  # inside the caller's strategy scope
+        self.d_optimizer = d_optimizer if self.discriminator is not None else None
+        if self.discriminator is not None:
+            if d_optimizer is None:
+                raise ValueError("A TextToVideoVAE with a discriminator needs a d_optimizer in compile().")
+            self.d_optimizer.build(self.discriminator.trainable_variables)
 
     def _generator_trainable_variables(self):
         return (self.text_encoder.trainable_variables + self.generator.trainable_variables
@@ -99,6 +125,10 @@ class TextToVideoVAE(TextToVideo):
 
     def losses_for(self, data, training=False):
         """The loss terms (dict of float32 scalars) for a batch, from one posterior sample."""
+        return self._forward(data, training)[0]
+
+    def _forward(self, data, training):
+        """(loss terms, decoded clips, posterior-row mask (B,) float32) for a batch."""
         video = ops.cast(data["video"], "float32")
         text = self.text_encoder(self.token_ids(data), training=training)["pooled"]
         cond = self.generator.condition(text)
@@ -106,35 +136,78 @@ class TextToVideoVAE(TextToVideo):
         mean, logvar = self.encoder(video, cond)
         eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
         z = mean + ops.exp(0.5 * logvar) * eps
+        batch = ops.shape(video)[0]
+        if self.prior_share > 0:  # the last rows of the batch decode from the prior's mean
+            from_prior = ops.arange(batch) >= batch - ops.cast(ops.round(self.prior_share * ops.cast(batch, "float32")), "int32")
+            z = ops.where(from_prior[:, None], prior_mean, z)
+        else:
+            from_prior = ops.zeros((batch,), "bool")
         fake = ops.cast(self.generator.decode(cond, z), "float32")  # (B, T, H, W, 3)
-        rec_loss = ops.mean(ops.abs(fake - video))
-        temporal_loss = ops.mean(ops.abs((fake[:, 1:] - fake[:, :-1]) - (video[:, 1:] - video[:, :-1])))
+        error = ops.mean(ops.abs(fake - video), axis=(1, 2, 3, 4))  # (B,)
+        motion_error = ops.mean(ops.abs((fake[:, 1:] - fake[:, :-1]) - (video[:, 1:] - video[:, :-1])),
+                                axis=(1, 2, 3, 4))
+        posterior = ops.cast(ops.logical_not(from_prior), "float32")
+        prior = 1.0 - posterior
+        rec_loss = ops.sum(error * posterior) / ops.maximum(ops.sum(posterior), 1.0)
+        temporal_loss = ops.sum(motion_error * posterior) / ops.maximum(ops.sum(posterior), 1.0)
+        prior_rec_loss = (ops.sum((error + self.temporal_weight * motion_error) * prior)
+                          / ops.maximum(ops.sum(prior), 1.0))
         kl = 0.5 * (prior_logvar - logvar + (ops.exp(logvar) + ops.square(mean - prior_mean))
                     / ops.exp(prior_logvar) - 1.0)  # (B, Z)
         kl_dims = ops.mean(kl, axis=0)
         kl_cost = ops.sum(ops.maximum(kl_dims, self.free_bits))
-        loss = rec_loss + self.temporal_weight * temporal_loss + self.kl_weight * kl_cost
-        return dict(loss=loss, rec_loss=rec_loss, temporal_loss=temporal_loss, kl=ops.sum(kl_dims))
+        share = self.prior_share
+        loss = ((1.0 - share) * (rec_loss + self.temporal_weight * temporal_loss) + share * prior_rec_loss
+                + self.kl_weight * kl_cost)
+        g_adv = ops.zeros(())
+        if self.discriminator is not None:
+            logits = ops.reshape(self.discriminator(fake, training=training), (batch, -1))
+            g_adv = -ops.sum(ops.mean(logits, axis=1) * posterior) / ops.maximum(ops.sum(posterior), 1.0)
+            loss = loss + self.adversarial_weight * g_adv
+        values = dict(loss=loss, rec_loss=rec_loss, temporal_loss=temporal_loss, prior_rec_loss=prior_rec_loss,
+                      kl=ops.sum(kl_dims), g_adv=g_adv, d_loss=ops.zeros(()))
+        return values, fake, posterior
+
+    def _critic_loss(self, video, fake, posterior, training):
+        """Hinge loss of the critic: real clips against the posterior rows' decoded ones."""
+        batch = ops.shape(video)[0]
+        real = ops.mean(ops.relu(1.0 - ops.reshape(self.discriminator(video, training=training), (batch, -1))), axis=1)
+        fake = ops.mean(ops.relu(1.0 + ops.reshape(self.discriminator(fake, training=training), (batch, -1))), axis=1)
+        count = ops.maximum(ops.sum(posterior), 1.0)
+        return ops.mean(real) + ops.sum(fake * posterior) / count
 
     def train_step(self, data):
         variables = self._generator_trainable_variables()
         with tf.GradientTape() as tape:
-            values = self.losses_for(data, training=True)
+            values, fake, posterior = self._forward(data, training=True)
             scaled = values["loss"] * self._replica_scale()
         grads = tape.gradient(scaled, variables)
         self.g_optimizer.apply_gradients([(g, v) for g, v in zip(grads, variables) if g is not None])
+        if self.discriminator is not None:
+            video = ops.cast(data["video"], "float32")
+            d_vars = self.discriminator.trainable_variables
+            with tf.GradientTape() as d_tape:
+                d_loss = self._critic_loss(video, ops.stop_gradient(fake), posterior, training=True)
+                d_scaled = d_loss * self._replica_scale()
+            d_grads = d_tape.gradient(d_scaled, d_vars)
+            self.d_optimizer.apply_gradients([(g, v) for g, v in zip(d_grads, d_vars) if g is not None])
+            values["d_loss"] = d_loss
         self._update_ema()
         for name, value in values.items():
             self.trackers[name].update_state(value)
         return {name: self.trackers[name].result() for name in LOSSES}
 
     def test_step(self, data):
-        for name, value in self.losses_for(data).items():
+        values, fake, posterior = self._forward(data, training=False)
+        if self.discriminator is not None:
+            values["d_loss"] = self._critic_loss(ops.cast(data["video"], "float32"), fake, posterior, False)
+        for name, value in values.items():
             self.trackers[name].update_state(value)
         return {name: self.trackers[name].result() for name in LOSSES}
 
     # === Serialisation ===
     def get_config(self):
         config = super().get_config()
-        config.update(kl_weight=self.kl_weight, temporal_weight=self.temporal_weight, free_bits=self.free_bits)
+        config.update(kl_weight=self.kl_weight, temporal_weight=self.temporal_weight, free_bits=self.free_bits,
+                      prior_share=self.prior_share, adversarial_weight=self.adversarial_weight)
         return config

@@ -193,6 +193,21 @@ class EncoderConfig:
 
 
 @dataclasses.dataclass
+class FrameCriticConfig:
+    """`tf_t2v.video.FrameCritic` arguments (general family's optional adversarial term).
+
+    Args:
+        channels: list of int. Channels of the stride-2 convolutions; empty: no critic.
+        frames: int. Frames scored per clip.
+        spectral_norm: bool. Spectral normalisation on every convolution.
+    """
+
+    channels: List[int] = dataclasses.field(default_factory=list)
+    frames: int = 4
+    spectral_norm: bool = True
+
+
+@dataclasses.dataclass
 class DiscriminatorConfig:
     """`tf_t2v.video.VideoDiscriminator` arguments.
 
@@ -224,10 +239,14 @@ class ModelConfig:
         discriminator: DiscriminatorConfig. The sprite family's critic.
         decoder: DecoderConfig. The general generator.
         encoder: EncoderConfig. The general family's posterior encoder.
+        frame_critic: FrameCriticConfig. The general family's critic (none unless channels
+            are given; then `adversarial_weight` weighs its term).
         kl_weight: float. General family: weight of the KL term (nats per clip).
         temporal_weight: float. General family: weight of the frame-difference loss.
         free_bits: float. General family: nats per latent dimension that cost nothing.
-        adversarial_weight: float. Weight of the generator's adversarial loss.
+        prior_share: float in [0, 1). General family: share of each batch decoded from the
+            text prior's mean (the hybrid objective; 0 trains on posterior samples only).
+        adversarial_weight: float. Weight of the generator's adversarial loss (both families).
         reconstruction_weight: float. Weight of the reconstruction loss.
         layer_weight: float. Weight of the layer supervision (sprite alpha and colour,
             background, velocity) from real clips with a known start.
@@ -246,9 +265,11 @@ class ModelConfig:
     discriminator: DiscriminatorConfig = dataclasses.field(default_factory=DiscriminatorConfig)
     decoder: DecoderConfig = dataclasses.field(default_factory=DecoderConfig)
     encoder: EncoderConfig = dataclasses.field(default_factory=EncoderConfig)
+    frame_critic: FrameCriticConfig = dataclasses.field(default_factory=FrameCriticConfig)
     kl_weight: float = 1e-4
     temporal_weight: float = 1.0
     free_bits: float = 0.0
+    prior_share: float = 0.0
     adversarial_weight: float = 0.1
     reconstruction_weight: float = 0.0
     layer_weight: float = 1.0
@@ -330,6 +351,8 @@ class RunConfig:
         for key in ("model.kl_weight", "model.temporal_weight", "model.free_bits"):
             if not _get(self, key) >= 0 or not math.isfinite(_get(self, key)):
                 raise ValueError(f"{key} must be a finite float >= 0; got {_get(self, key)}.")
+        if not 0.0 <= self.model.prior_share < 1.0:
+            raise ValueError(f"model.prior_share must be in [0, 1); got {self.model.prior_share}.")
         for key in ("model.decoder.noise_dim", "model.decoder.base_frames", "model.decoder.pixel_shuffle",
                     "model.decoder.cond_dim", "model.encoder.patch", "model.encoder.hidden_dim"):
             _positive(key, _get(self, key))

@@ -135,13 +135,15 @@ def build_gan(vocabulary, cfg):
     text_encoder = TextEncoder(tokenizer.vocabulary_size, m.tokenizer.sequence_length, **encoder_args)
     if m.family == "general":
         from tf_t2v.models import TextToVideoVAE
-        from tf_t2v.video import VideoDecoder, VideoEncoder
+        from tf_t2v.video import FrameCritic, VideoDecoder, VideoEncoder
 
         decoder = VideoDecoder(**dataclasses.asdict(m.decoder))
         encoder = VideoEncoder(noise_dim=m.decoder.noise_dim, **dataclasses.asdict(m.encoder))
+        critic = FrameCritic(**dataclasses.asdict(m.frame_critic)) if m.frame_critic.channels else None
         return TextToVideoVAE(tokenizer, text_encoder, decoder, encoder, ema_decay=cfg.train.ema_decay,
                               kl_weight=m.kl_weight, temporal_weight=m.temporal_weight, free_bits=m.free_bits,
-                              seed=cfg.train.seed)
+                              prior_share=m.prior_share, discriminator=critic,
+                              adversarial_weight=m.adversarial_weight if critic else 0.0, seed=cfg.train.seed)
     from tf_t2v.models import TextToVideoGAN
     from tf_t2v.video import VideoDiscriminator, VideoGenerator
 

@@ -1,6 +1,7 @@
 """Video-side layers: generators, encoder, critic and their building blocks."""
 
 from tf_t2v.video.film import FiLM
+from tf_t2v.video.frame_critic import FrameCritic
 from tf_t2v.video.video_decoder import VideoDecoder
 from tf_t2v.video.video_discriminator import VideoDiscriminator
 from tf_t2v.video.video_encoder import VideoEncoder
