@@ -91,7 +91,8 @@ class ShrinkableSplits:
         super().__init__(**kwargs)
         self._original_state["split_sizes"] = split_sizes  # So that pickling keeps the kwarg.
         built = self.built_split_sizes()
-        if built is not None and built != self._split_sizes:
+        # A builder made to read a build (no split_sizes) reads the sizes built: no warning.
+        if split_sizes is not None and built is not None and built != self._split_sizes:
             logging.warning(
                 "%s in %s was built with split sizes %s, not %s.",
                 self.builder_config.name, self.data_dir, built, self._split_sizes,

@@ -1,4 +1,8 @@
+import contextlib
+import io
+import logging
 import os
+import re
 
 import imageio.v3 as iio
 import pytest
@@ -6,13 +10,63 @@ import pytest
 from tf_t2v.cli.main import main
 
 
+SIZES = "train=8,validation=2,test=2,test_unseen=2"
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
+def built(tmp_path_factory):
+    """A small moving_shapes build through the CLI: its folder, stdout, stderr and log records."""
     path = str(tmp_path_factory.mktemp("tfds"))
-    code = main(["data", "build", "moving_shapes", "--config", "single_32", "--data-dir", path,
-                 "--sizes", "train=8,validation=2,test=2,test_unseen=2"])
+    out, err, log = io.StringIO(), io.StringIO(), _Records()
+    logging.getLogger().addHandler(log)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["data", "build", "moving_shapes", "--config", "single_32", "--data-dir", path,
+                         "--sizes", SIZES])
+    finally:
+        logging.getLogger().removeHandler(log)
     assert code == 0
-    return path
+    return path, out.getvalue(), err.getvalue(), log.records
+
+
+@pytest.fixture(scope="module")
+def data_dir(built):
+    return built[0]
+
+
+def test_build_says_one_plain_line_and_nothing_that_looks_like_an_error(built, capsys, caplog):
+    path, out, err, records = built
+    where = os.path.join(path, "moving_shapes", "single_32", "1.0.0")
+    assert out == f"Built moving_shapes/single_32 (train 8, validation 2, test 2, test_unseen 2) in {where}.\n"
+    assert not re.search(r"WARNING|ERROR|INFO|prepared|deprecated", err), err  # progress bars only
+    assert [r.getMessage() for r in records if "tensorflow_datasets" in r.pathname] == []
+    # Built again: nothing to do, said so.
+    assert main(["data", "build", "moving_shapes", "--config", "single_32", "--data-dir", path, "--sizes", SIZES]) == 0
+    assert capsys.readouterr().out == (f"Already built moving_shapes/single_32 (train 8, validation 2, test 2, "
+                                       f"test_unseen 2) in {where}; nothing to do.\n")
+    # Reading the shrunk build (as preview, train and evaluate do) warns of nothing.
+    import tensorflow_datasets as tfds
+
+    with caplog.at_level(logging.INFO):
+        tfds.builder("moving_shapes/single_32", data_dir=path)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+def test_tfds_lines_show_with_verbose(tmp_path, capsys, caplog):
+    with caplog.at_level(logging.INFO):
+        assert main(["-v", "data", "build", "moving_shapes", "--config", "single_32", "--data-dir", str(tmp_path),
+                     "--sizes", "train=2,validation=1,test=1,test_unseen=1"]) == 0
+    assert "downloaded and prepared" in capsys.readouterr().out
+    assert any("tensorflow_datasets" in r.pathname for r in caplog.records)
 
 
 def test_build_writes_the_requested_split_sizes(data_dir):
@@ -72,16 +126,23 @@ def test_captioned_videos_build_prints_what_it_skipped(tmp_path, capsys):
     (manual / "captions.csv").write_text(
         'video,caption,split\ngood.gif,"a red square, moving",train\ngood.gif,"a red square, moving",train\n'
         "empty.mp4,zero bytes,train\nnotes.mp4,a text file,train\ngone.mp4,missing,train\ngood.gif, ,train\n"
+        "../../manual/videos/good.gif,outside the folder,train\n"
     )
     data = str(tmp_path / "data")
     assert main(["data", "build", "captioned_videos", "--manual-dir", str(manual), "--data-dir", data,
                  "--num-frames", "2", "--size", "8"]) == 0
-    out = capsys.readouterr().out.strip().splitlines()[-2:]  # after TFDS' own progress lines
-    assert out[0].startswith("Built captioned_videos/uniform_2x8x8 in ") and out[0].endswith("{'train': 1}")
-    assert out[1] == (
-        "Skipped 5 row(s) (1 empty_caption, 1 duplicate_row, 1 missing_video, 1 empty_file, 1 not_a_video); "
-        f"each is named in {data}/captioned_videos/uniform_2x8x8/1.0.0/skipped.json."
-    )
+    where = f"{data}/captioned_videos/uniform_2x8x8/1.0.0"
+    assert capsys.readouterr().out.splitlines() == [
+        f"Built captioned_videos/uniform_2x8x8 (train 1) in {where}.",
+        "Skipped 6 row(s) (1 empty_caption, 1 duplicate_row, 1 outside_folder, 1 missing_video, 1 empty_file, "
+        f"1 not_a_video); each is named in {where}/skipped.json.",
+    ]
+    allowed = str(tmp_path / "allowed")
+    assert main(["data", "build", "captioned_videos", "--manual-dir", str(manual), "--data-dir", allowed,
+                 "--num-frames", "2", "--size", "8", "--allow-outside-paths"]) == 0
+    assert f"Built captioned_videos/uniform_2x8x8 (train 2) in {allowed}" in capsys.readouterr().out
+    assert main(["data", "build", "moving_shapes", "--data-dir", allowed, "--allow-outside-paths"]) == 2
+    assert "moving_shapes takes --config and --sizes only" in capsys.readouterr().err
 
 
 def test_captioned_videos_of_only_bad_rows_is_one_line_error(tmp_path, capsys):

@@ -1,8 +1,11 @@
 """`tf-t2v data`: build the project's datasets and preview them."""
 
 import argparse
+import contextlib
 import importlib
+import io
 import logging
+import os
 
 DATASETS = ("moving_shapes", "captioned_videos", "scenes", "moving_digits")
 GENERATED = ("moving_shapes", "scenes", "moving_digits")  # built from nothing; --config and --sizes
@@ -37,6 +40,9 @@ def add_parser(subparsers):
     build.add_argument("--size", type=int, nargs="+", metavar="PX", help="captioned_videos: H [W]")
     build.add_argument("--sampling", choices=("uniform", "fps"), help="captioned_videos: frame sampling")
     build.add_argument("--fps", type=float, help="captioned_videos: target fps for --sampling fps")
+    build.add_argument("--allow-outside-paths", action="store_true",
+                       help="captioned_videos: read videos the captions name by an absolute path or a path "
+                            "climbing out of the videos folder with .. (skipped as outside_folder otherwise)")
     build.add_argument("--beam", action="store_true",
                        help=f"{', '.join(BEAM)}: build in an Apache Beam pipeline (DirectRunner unless "
                             "--beam-options names another runner); see docs/scale-out.md")
@@ -59,7 +65,7 @@ def add_parser(subparsers):
 def make_builder(args):
     """The TFDS builder `tf-t2v data build` arguments ask for."""
     if args.name in GENERATED:
-        if args.manual_dir or args.num_frames or args.size or args.sampling or args.fps:
+        if args.manual_dir or args.num_frames or args.size or args.sampling or args.fps or args.allow_outside_paths:
             raise ValueError(f"{args.name} takes --config and --sizes only; the others are for captioned_videos.")
         Builder = importlib.import_module(f"tfds_builders.{args.name}").Builder
 
@@ -77,7 +83,7 @@ def make_builder(args):
         size = (args.size[0], args.size[-1])
     return Builder(
         config=args.config, data_dir=args.data_dir, num_frames=args.num_frames, size=size,
-        sampling=args.sampling, fps=args.fps,
+        sampling=args.sampling, fps=args.fps, allow_outside_paths=args.allow_outside_paths,
     )
 
 
@@ -103,14 +109,17 @@ def beam_options(args):
 def run_build(args):
     import tensorflow_datasets as tfds
 
-    builder = make_builder(args)
-    manual_dir = args.manual_dir
-    if manual_dir is not None and not __import__("os").path.isdir(manual_dir):
-        raise FileNotFoundError(f"--manual-dir {manual_dir!r} is not a folder.")
-    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
-        manual_dir=manual_dir, beam_options=beam_options(args)))
-    sizes = {name: split.num_examples for name, split in builder.info.splits.items()}
-    print(f"Built {builder.name}/{builder.builder_config.name} in {builder.data_dir}: {sizes}")
+    with tfds_quietly(args.verbose):
+        builder = make_builder(args)
+        manual_dir = args.manual_dir
+        if manual_dir is not None and not os.path.isdir(manual_dir):
+            raise FileNotFoundError(f"--manual-dir {manual_dir!r} is not a folder.")
+        download_config = tfds.download.DownloadConfig(manual_dir=manual_dir, beam_options=beam_options(args))
+        done_before = builder.is_prepared()
+        builder.download_and_prepare(download_config=download_config)
+    sizes = ", ".join(f"{name} {split.num_examples}" for name, split in builder.info.splits.items())
+    what = f"{builder.name}/{builder.builder_config.name} ({sizes}) in {builder.data_dir}"
+    print(f"Already built {what}; nothing to do." if done_before else f"Built {what}.")
     if args.name == "captioned_videos":
         from tfds_builders.captioned_videos.captioned_videos_dataset_builder import SKIPPED_FILE
 
@@ -118,10 +127,33 @@ def run_build(args):
             print(skipped_summary(builder.load_skipped(), builder.data_dir))
 
 
+class _NotFromTfds(logging.Filter):
+    """Drops the INFO and WARNING records TFDS logs itself (through absl); errors pass."""
+
+    def filter(self, record):
+        return record.levelno >= logging.ERROR or f"{os.sep}tensorflow_datasets{os.sep}" not in record.pathname
+
+
+@contextlib.contextmanager
+def tfds_quietly(verbose=False):
+    """Keeps TFDS's own lines out of the output unless `verbose` (-v): its "Downloading and
+    preparing dataset ..." and "Dataset ... downloaded and prepared to ..." on stdout (a
+    generated or manual dataset downloads nothing) and its INFO and WARNING log records
+    (shard files written, deprecations of its own API). The command says what it did instead."""
+    if verbose:
+        yield
+        return
+    absl_logger, quiet = logging.getLogger("absl"), _NotFromTfds()
+    absl_logger.addFilter(quiet)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        absl_logger.removeFilter(quiet)
+
+
 def skipped_summary(report, data_dir):
     """One line: the rows a captioned_videos build skipped, by reason, and where the details are."""
-    import os
-
     from tfds_builders.captioned_videos.captioned_videos_dataset_builder import REASONS, SKIPPED_FILE
 
     counts = report.get("skipped_counts", {})
@@ -146,8 +178,6 @@ def grid_frames(clips, columns):
 
 
 def run_preview(args):
-    import os
-
     import numpy as np
 
     from tf_t2v.data.contact_sheet import write_contact_sheet
@@ -159,7 +189,8 @@ def run_preview(args):
         raise ValueError(f"Unknown output extension {ext!r}; accepted: {', '.join(PREVIEW_EXTENSIONS)}.")
     if args.num < 1:
         raise ValueError(f"--num must be at least 1; got {args.num}.")
-    examples = load_examples(args.name, args.split, args.num, data_dir=args.data_dir)
+    with tfds_quietly(args.verbose):
+        examples = load_examples(args.name, args.split, args.num, data_dir=args.data_dir)
     clips = np.stack([ex["video"] for ex in examples])  # (N, T, H, W, 3) uint8
     captions = [ex["caption"] for ex in examples]
     if ext == ".png":

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import pathlib
 import re
 
 from absl import logging
@@ -35,6 +36,7 @@ FALLBACK_ENCODING = "cp1252"
 BAD_ROW = "bad_row"  # unparsable line, wrong number of fields, no video named, bad split name
 EMPTY_CAPTION = "empty_caption"
 DUPLICATE_ROW = "duplicate_row"  # the same (video, caption) as an earlier row
+OUTSIDE_FOLDER = "outside_folder"  # an absolute path, or one that climbs out with ..
 MISSING_VIDEO = "missing_video"
 # File checks, from decoding the video:
 EMPTY_FILE = video_io.EMPTY_FILE
@@ -42,8 +44,8 @@ NOT_A_VIDEO = video_io.NOT_A_VIDEO
 CORRUPT = video_io.CORRUPT
 TOO_SHORT = video_io.TOO_SHORT
 UNREADABLE = "unreadable"  # the operating system refused to read it
-REASONS = (BAD_ROW, EMPTY_CAPTION, DUPLICATE_ROW, MISSING_VIDEO, EMPTY_FILE, NOT_A_VIDEO, CORRUPT,
-           TOO_SHORT, UNREADABLE)
+REASONS = (BAD_ROW, EMPTY_CAPTION, DUPLICATE_ROW, OUTSIDE_FOLDER, MISSING_VIDEO, EMPTY_FILE, NOT_A_VIDEO,
+           CORRUPT, TOO_SHORT, UNREADABLE)
 
 _SPLIT_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by surrogateescape
@@ -307,6 +309,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         sampling: str or None. "uniform" or "fps"; giving only `fps` implies "fps".
         fps: float or None. the target rate of sampling="fps".
         split_ratios: (float, float, float) or None. train/validation/test shares for hashing.
+        allow_outside_paths: bool. read videos that the captions name by an absolute path or a
+            path climbing out of the videos folder with `..` (skipped as `outside_folder` by
+            default, so a captions file cannot make a build read files elsewhere).
         **kwargs: `data_dir`, `config` (a name or a CaptionedVideosConfig), `version`, as for
             every TFDS builder. Overrides start from `config` (default: the first preset).
 
@@ -347,7 +352,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         {"video": "dog_001.mp4", "caption": "A dog runs, then jumps"}
 
     `video` is a path relative to videos/ (or to the manual dir itself when there is no
-    videos/ folder); without an extension, .mp4, .webm, .avi, .mov and .gif are tried. A
+    videos/ folder); without an extension, .mp4, .webm, .avi, .mov and .gif are tried.
+    Absolute paths and paths climbing out with `..` are skipped unless the build allows
+    them (`--allow-outside-paths`). A
     video may have several captions: each (video, caption) row is one example. `split` may be
     train, validation (or val), test or another name made of letters, digits and _; rows
     without one are split by a hash of the video name (90% / 5% / 5% by default).
@@ -360,13 +367,15 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     _beam = False  # whether the build in progress runs on Beam
 
     def __init__(self, *, num_frames=None, size=None, sampling=None, fps=None, split_ratios=None,
-                 **kwargs):
+                 allow_outside_paths=False, **kwargs):
         knobs = dict(num_frames=num_frames, size=size, sampling=sampling, fps=fps,
                      split_ratios=split_ratios)
         knobs = {k: v for k, v in knobs.items() if v is not None}
         if knobs:
             kwargs["config"] = self._config_with(kwargs.get("config"), knobs)
+        self.allow_outside_paths = bool(allow_outside_paths)
         super().__init__(**kwargs)
+        self._original_state["allow_outside_paths"] = self.allow_outside_paths  # kept when pickled
 
     @classmethod
     def _config_with(cls, config, knobs):
@@ -423,6 +432,10 @@ class Builder(tfds.core.GeneratorBasedBuilder):
                 report.skip(EMPTY_CAPTION, row.video, row.line, "the caption is empty")
             elif key in seen:
                 report.skip(DUPLICATE_ROW, row.video, row.line, "an earlier row has the same video and caption")
+            elif not self.allow_outside_paths and _outside(row.video):
+                report.skip(OUTSIDE_FOLDER, row.video, row.line, (
+                    f"the path leads outside {video_root}; name videos relative to it "
+                    "(or build with allow_outside_paths=True, `--allow-outside-paths`)"))
             else:
                 seen.add(key)
                 if row.video not in paths:
@@ -578,6 +591,17 @@ def _beam_decode(job, config):
 
 def _write_json(value, path):
     epath.Path(path).write_text(json.dumps(value))
+
+
+def _outside(video):
+    """Whether a `video` cell is an absolute path or climbs out of its folder with `..`."""
+    path = pathlib.PurePosixPath(video)
+    depth = 0
+    for part in path.parts:
+        depth += -1 if part == ".." else 1
+        if depth < 0:
+            return True
+    return path.is_absolute()
 
 
 def _find_video(root, video):

@@ -202,6 +202,34 @@ def test_jsonl_captions_and_hash_split(tmp_path):
     assert [item["lines"] for item in summary["skipped"][cvb.BAD_ROW]] == [[10], [11], [12]]
 
 
+def test_paths_outside_the_videos_folder_are_skipped_unless_allowed(tmp_path):
+    manual = tmp_path / "manual"
+    write_clip(manual / "videos" / "inside.gif", moving_square(4, 8, 8))
+    write_clip(manual / "videos" / "sub" / "deeper.gif", moving_square(4, 8, 8))
+    write_clip(manual / "secret.gif", moving_square(4, 8, 8))  # beside videos/, not in it
+    outside = tmp_path / "elsewhere.gif"
+    write_clip(outside, moving_square(4, 8, 8))
+    (manual / "captions.csv").write_text(
+        "video,caption,split\n"
+        "inside.gif,kept,train\n"                        # 2
+        "sub/../sub/deeper.gif,kept too,train\n"         # 3: .. that stays inside
+        "../secret.gif,climbs out,train\n"               # 4
+        f"{outside},an absolute path,train\n"            # 5
+        "sub/../../../elsewhere.gif,climbs further,train\n"  # 6
+    )
+    builder = _build(tmp_path / "data", manual, config=TINY)
+    kept, _ = _examples(builder)
+    assert kept == {"train": [("inside.gif", "kept"), ("sub/../sub/deeper.gif", "kept too")]}
+    summary = builder.load_skipped()
+    assert summary["skipped_counts"] == {cvb.OUTSIDE_FOLDER: 3}
+    assert [item["lines"] for item in summary["skipped"][cvb.OUTSIDE_FOLDER]] == [[4], [5], [6]]
+    assert "--allow-outside-paths" in summary["skipped"][cvb.OUTSIDE_FOLDER][0]["detail"]
+
+    allowed = _build(tmp_path / "allowed", manual, config=TINY, allow_outside_paths=True)
+    assert len(_examples(allowed)[0]["train"]) == 5
+    assert allowed.load_skipped()["skipped_counts"] == {}
+
+
 def test_hash_split_is_deterministic_and_follows_the_ratios():
     # Fixed answers: a change of hash (or Python's salted hash()) would move videos between splits.
     assert [cvb.hash_split(f"video_{i}.mp4", (0.4, 0.3, 0.3)) for i in range(8)] == [
