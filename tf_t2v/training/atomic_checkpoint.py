@@ -6,7 +6,7 @@ import re
 import keras
 import tensorflow as tf
 
-from tf_t2v.io.files import write_text_atomically
+from tf_t2v.io.files import disk_full_error, is_disk_full, write_text_atomically
 from tf_t2v.io.finite_weights import check_finite_weights
 
 _NAME = re.compile(r"^ckpt-(\d+)\.keras$")
@@ -17,7 +17,9 @@ def save_model_atomically(model, path):
     """`model.save(path)`, written to a temporary name in the same folder and then renamed.
 
     A reader never sees a partial file at `path`: it holds the previous version or the new one.
-    A model with NaN or infinite weights (the EMA copies included) is refused: ValueError.
+    A model with NaN or infinite weights (the EMA copies included) is refused: ValueError. A save
+    that fills the disk (ENOSPC, EDQUOT, as Python or h5py reports it) is one OSError line, the
+    temporary file removed.
     """
     check_finite_weights(model.weights, type(model).__name__,
                          f"{path} is not written. Lower the learning rates or try another seed.")
@@ -26,6 +28,10 @@ def save_model_atomically(model, path):
     try:
         model.save(tmp)
         tf.io.gfile.rename(tmp, path, overwrite=True)
+    except Exception as e:
+        if is_disk_full(e):
+            raise disk_full_error(path, e) from e
+        raise
     finally:
         if tf.io.gfile.exists(tmp):
             tf.io.gfile.remove(tmp)
