@@ -4,7 +4,7 @@ import os
 import pytest
 
 from tf_t2v.cli.main import main
-from tf_t2v.eval.attribute_evaluator import evaluator_path
+from tf_t2v.eval.shipped_evaluators import evaluator_path
 from tf_t2v.loading import default_model_path
 
 

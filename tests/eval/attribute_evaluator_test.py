@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
 
-from tf_t2v.eval.attribute_evaluator import (
-    ATTRIBUTE_NAMES, AttributeEvaluator, canonical_order, load_evaluator,
-)
+from tf_t2v.eval.attribute_evaluator import ATTRIBUTE_NAMES, AttributeEvaluator, canonical_order
+from tf_t2v.eval.shipped_evaluators import load_evaluator
 from tf_t2v.testing.test_case import TestCase
 from tfds_builders.moving_shapes import render, spec
 from tfds_builders.scenes import render as scenes_render
@@ -93,19 +92,3 @@ def test_shipped_scenes_evaluator_reads_freshly_rendered_clips():
               for i, name in enumerate(scenes_spec.ATTRIBUTE_COLUMNS)}
     assert all(score >= 0.95 for score in scores.values()), scores
     assert evaluator.attribute_names == scenes_spec.ATTRIBUTE_COLUMNS
-
-
-def test_evaluators_load_by_bare_or_dataset_qualified_config():
-    ref = load_evaluator("single_64")
-    assert load_evaluator("moving_shapes/single_64").get_config() == ref.get_config()
-    assert load_evaluator("scenes/scenes_64").get_config() == load_evaluator("scenes_64").get_config()
-    assert not load_evaluator("scenes_64").regress_start and ref.regress_start
-
-
-def test_unknown_config_is_refused():
-    with pytest.raises(ValueError, match="No attribute evaluator for moving_shapes/single_99"):
-        load_evaluator("single_99")
-    with pytest.raises(ValueError, match="No attribute evaluator for scenes/scenes_32"):
-        load_evaluator("scenes/scenes_32")
-    with pytest.raises(ValueError, match="Unknown dataset 'mnist'"):
-        load_evaluator("mnist/single_64")

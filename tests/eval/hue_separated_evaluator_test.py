@@ -1,7 +1,7 @@
 import numpy as np
 
-from tf_t2v.eval.attribute_evaluator import load_evaluator
 from tf_t2v.eval.hue_separated_evaluator import HueSeparatedEvaluator, hue_classes
+from tf_t2v.eval.shipped_evaluators import load_evaluator
 from tfds_builders.moving_shapes import render
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tf_t2v.eval import parse_caption
-from tf_t2v.eval.attribute_evaluator import evaluator_path
+from tf_t2v.eval.shipped_evaluators import evaluator_path
 from tf_t2v.eval.model_evaluation import evaluate_model, markdown_report, write_reports
 from tfds_builders.moving_shapes import render, spec
 

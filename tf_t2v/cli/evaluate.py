@@ -43,7 +43,7 @@ def add_parser(subparsers):
 def run(args):
     import os
 
-    from tf_t2v.eval.attribute_evaluator import DATASET_CONFIGS
+    from tf_t2v.eval.shipped_evaluators import DATASET_CONFIGS
 
     name, _, config = args.dataset.partition("/")
     if config not in DATASET_CONFIGS.get(name, ()):

@@ -15,10 +15,9 @@ import numpy as np
 
 from tf_t2v.data.contact_sheet import write_contact_sheet
 from tf_t2v.data.pipeline import load_examples
-from tf_t2v.eval.attribute_evaluator import (
-    ATTRIBUTE_NAMES, EVALUATOR_VERSION, canonical_order, load_evaluator,
-)
+from tf_t2v.eval.attribute_evaluator import ATTRIBUTE_NAMES, canonical_order
 from tf_t2v.eval.frechet_distance import frechet_distance
+from tf_t2v.eval.shipped_evaluators import EVALUATOR_VERSION, load_evaluator
 from tf_t2v.io.files import write_text_atomically
 from tfds_builders.moving_shapes import render, spec
 

@@ -13,7 +13,7 @@ import logging
 
 import numpy as np
 
-from tf_t2v.eval.attribute_evaluator import EVALUATOR_VERSION, load_evaluator
+from tf_t2v.eval.shipped_evaluators import EVALUATOR_VERSION, load_evaluator
 from tf_t2v.eval.frechet_distance import frechet_distance
 from tf_t2v.eval.model_evaluation import check_clip_shape, generate_clips, load_split, score_table
 from tfds_builders.scenes import render, spec

@@ -17,10 +17,9 @@ import numpy as np
 import tensorflow as tf
 
 from tf_t2v.data.pipeline import make_dataset
-from tf_t2v.eval.attribute_evaluator import (
-    ATTRIBUTE_NAMES, DATASET_CONFIGS, AttributeEvaluator, evaluator_path, split_config,
-)
+from tf_t2v.eval.attribute_evaluator import ATTRIBUTE_NAMES, AttributeEvaluator
 from tf_t2v.eval.model_evaluation import attribute_scores
+from tf_t2v.eval.shipped_evaluators import DATASET_CONFIGS, evaluator_path, split_config
 from tfds_builders.moving_shapes import spec
 from tfds_builders.scenes import spec as scenes_spec
 

@@ -1,0 +1,53 @@
+"""The trained attribute evaluators shipped with the package, by dataset config.
+
+Above both kinds of evaluator: an `AttributeEvaluator` file per config in
+`tf_t2v/eval/evaluators/`, and for double_64 a `HueSeparatedEvaluator` over the single_64 one.
+"""
+
+import os
+
+import keras
+
+import tf_t2v.eval.attribute_evaluator  # noqa: F401  (registers the AttributeEvaluator the files hold)
+from tf_t2v.eval.hue_separated_evaluator import HueSeparatedEvaluator
+from tfds_builders.moving_shapes import spec
+from tfds_builders.scenes import spec as scenes_spec
+
+# Trained evaluators shipped with the package: dataset config -> file in tf_t2v/eval/evaluators/.
+EVALUATOR_VERSION = 1
+EVALUATORS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "evaluators")
+# Dataset -> its configs; config names are unique across the datasets.
+DATASET_CONFIGS = {"moving_shapes": tuple(spec.CONFIGS), "scenes": tuple(scenes_spec.CONFIGS)}
+
+
+def split_config(name):
+    """("moving_shapes" or "scenes", config) of a config name, bare ("scenes_64") or
+    dataset-qualified ("scenes/scenes_64")."""
+    dataset, _, config = name.rpartition("/")
+    if not dataset:
+        dataset = next((d for d, configs in DATASET_CONFIGS.items() if config in configs), "moving_shapes")
+    if dataset not in DATASET_CONFIGS:
+        raise ValueError(f"Unknown dataset {dataset!r} in {name!r}; accepted: {sorted(DATASET_CONFIGS)}.")
+    return dataset, config
+
+
+def evaluator_path(config):
+    """Path of the shipped evaluator for a config, e.g. "single_64" or "scenes/scenes_64"."""
+    return os.path.join(EVALUATORS_DIR, f"{split_config(config)[1]}-v{EVALUATOR_VERSION}.keras")
+
+
+def load_evaluator(config):
+    """The shipped, trained evaluator for a config: "single_64", "scenes_64", "scenes/scenes_64".
+
+    An `AttributeEvaluator`; for double_64 (two objects of different colours), the single_64
+    one applied to each object after splitting the clip by colour (`HueSeparatedEvaluator`).
+    """
+    dataset, config = split_config(config)
+    if config == "double_64" and not os.path.exists(evaluator_path(config)):
+        description = f"single_64-v{EVALUATOR_VERSION} on each object, objects split by colour"
+        return HueSeparatedEvaluator(load_evaluator("single_64"), num_objects=2, description=description)
+    path = evaluator_path(config)
+    if not os.path.exists(path):
+        shipped = sorted(f.split("-v")[0] for f in os.listdir(EVALUATORS_DIR) if f.endswith(".keras"))
+        raise ValueError(f"No attribute evaluator for {dataset}/{config}; shipped: {shipped}.")
+    return keras.saving.load_model(path, safe_mode=True)
