@@ -322,7 +322,7 @@ def _scenes_model():
     ([PROMPT, "-o", "x.mp4", "--fps", "1000000"], "writes 24.6 GB (1 clip(s) of 2000000 frames"),
     (["--storyboard", "a red circle moves left. " * 7000, "-o", "story.mp4"],
      "This request holds 4.1 GB in memory (a storyboard of 7000 clips, 112000 frames of 64x64)"),
-    ([PROMPT, "-o", "sheet.png", "--num-videos", "30000"], "holds 17.7 GB in memory (30000 clip(s) of 16 frames"),
+    ([PROMPT, "-o", "sheet.png", "--num-videos", "30000"], "writes 5.9 GB (30000 clip(s) of 16 frames of 64x64)"),
     ([PROMPT, "-o", "x.mp4", "--num-videos", "2", "--max-output-gb", "0.0001"], "more than --max-output-gb 0.0001"),
     ([PROMPT, "-o", "x.mp4", "--max-output-gb", "0"], "--max-output-gb must be a finite number of gigabytes > 0; got 0."),
 ])
@@ -411,3 +411,15 @@ def test_a_full_disk_keeps_the_complete_videos_and_no_partial_one(tmp_path, caps
                                             "is left); free some space or write elsewhere.\n")
     assert os.listdir(tmp_path) == ["clip_000.mp4"]
     assert read_video(str(tmp_path / "clip_000.mp4")).shape == (4, 16, 16, 3)
+
+
+def test_a_contact_sheet_is_drawn_clip_by_clip(tmp_path):
+    from tf_t2v.data import contact_sheet
+
+    out = str(tmp_path / "sheet.png")
+    with mock.patch.object(contact_sheet, "make_contact_sheet", side_effect=AssertionError("held whole")):
+        assert main(["generate", PROMPT, "-o", out, "--num-videos", "3", "--batch-size", "1", "--seed", "5",
+                     "--scale", "2", "--model", tiny_text_to_video.artifacts().export_dir]) == 0
+    captions = [f"{PROMPT} (seed {s})" for s in (5, 6, 7)]
+    expected = contact_sheet.make_contact_sheet(keras_clips([PROMPT] * 3, seed=5), captions, scale=2)
+    np.testing.assert_array_equal(cv2.cvtColor(cv2.imread(out), cv2.COLOR_BGR2RGB), expected)

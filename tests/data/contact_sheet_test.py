@@ -4,6 +4,7 @@ import tempfile
 
 import cv2
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tf_t2v.data import contact_sheet
@@ -94,3 +95,26 @@ class ContactSheetTest(tf.test.TestCase):
         with self.assertRaisesRegex(ValueError, "captions"):
             write_contact_sheet(os.path.join(folder, "bad.png"), clips, ["one"])
         self.assertEqual(sorted(os.listdir(folder)), ["sheets"])
+
+
+def test_a_sheet_written_clip_by_clip_is_the_whole_sheet(tmp_path):
+    clips = [ramp(4, start=10), ramp(3, start=100, h=6, w=10), ramp(4, start=150)]
+    captions = ["first clip", "a second, longer caption " * 4, "third"]
+    path = str(tmp_path / "sheet.png")
+    with contact_sheet.ContactSheetWriter(path, captions, num_frames=4, frame_size=(8, 8), scale=2) as sheet:
+        for clip in clips:
+            sheet.add(clip)
+    written = cv2.cvtColor(cv2.imread(path), cv2.COLOR_BGR2RGB)
+    np.testing.assert_array_equal(written, make_contact_sheet(clips, captions, scale=2))
+
+
+def test_a_sheet_left_unfinished_leaves_no_file(tmp_path):
+    path = str(tmp_path / "sheet.png")
+    with pytest.raises(ValueError, match="The contact sheet has 2 captions but 1 clips were added"):
+        with contact_sheet.ContactSheetWriter(path, ["a", "b"], num_frames=4, frame_size=(8, 8)) as sheet:
+            sheet.add(ramp(4))
+    with pytest.raises(RuntimeError, match="killed"):
+        with contact_sheet.ContactSheetWriter(path, ["a", "b"], num_frames=4, frame_size=(8, 8)) as sheet:
+            sheet.add(ramp(4))
+            raise RuntimeError("killed")
+    assert os.listdir(tmp_path) == []

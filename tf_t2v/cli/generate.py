@@ -34,7 +34,7 @@ SHEET_EXTENSION = ".png"
 ARRAY_EXTENSION = ".npy"
 OUTPUT_EXTENSIONS = VIDEO_EXTENSIONS + (SHEET_EXTENSION, ARRAY_EXTENSION)
 MAX_OUTPUT_GB = 4.0  # uncompressed frames of one request, unless --max-output-gb says more
-HELD_COPIES = 3  # a storyboard or contact sheet in memory: measured, 500 sentences grew RSS 2.2x their frames
+HELD_COPIES = 3  # a storyboard video in memory: measured, 500 sentences grew RSS by 2.2x their frames
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 MAX_SLUG = 60
@@ -244,12 +244,11 @@ def check_output_size(args, ext, count, num_frames, frame_size, clip_fps):
     """ValueError when the frames of a request would take more than --max-output-gb uncompressed.
 
     `count` clips of `num_frames` frames of `frame_size` (or one storyboard of `count` sentences)
-    at `clip_fps`. Clips to videos and .npy are written batch by batch, so the frames written
-    count; a storyboard or contact sheet is made whole in memory, where it is held about
+    at `clip_fps`. Clips (videos, .npy, a contact sheet) are written batch by batch, so the frames
+    written count; a storyboard video is made whole in memory, where it is held about
     `HELD_COPIES` times over (its clips, the joined frames, the encoder's copy).
     """
-    storyboard = args.storyboard is not None and ext != SHEET_EXTENSION
-    held = args.storyboard is not None or ext == SHEET_EXTENSION
+    storyboard = held = args.storyboard is not None and ext != SHEET_EXTENSION
     frames = output_frames(args, ext, num_frames, clip_fps, clips=count if storyboard else 1)
     height, width = (s * args.scale for s in frame_size)
     size = (1 if storyboard else count) * frames * height * width * 3  # uint8 RGB
@@ -320,18 +319,35 @@ def _clip_fps(model):
     return float((getattr(model, "metadata", None) or {}).get("fps", CLIP_FPS))
 
 
+def _write_sheet(args, model, prompts, seeds, captions):
+    """Streams the clips of `prompts` into one contact sheet, a row per clip, batch by batch."""
+    from tqdm import tqdm
+
+    from tf_t2v.data.contact_sheet import ContactSheetWriter
+
+    count = len(prompts)
+    with ContactSheetWriter(args.output, captions, model.num_frames, model.frame_size, scale=args.scale) as sheet, \
+            tqdm(total=count, unit="clip", desc="generating", disable=count < 2) as progress:
+        for _, clips in _batches(model, prompts, seeds, args.truncation, args.batch_size):
+            for clip in clips:
+                sheet.add(clip)
+            progress.update(len(clips))
+    return [args.output]
+
+
 def _write_clips(args, ext, model, prompts, seeds):
-    """Streams the clips of `prompts` to disk; returns the paths written."""
+    """Streams the clips of `prompts` to disk, batch by batch; returns the paths written."""
     import numpy as np
     from tqdm import tqdm
 
     from tf_t2v.io import video_io
     from tf_t2v.io.files import atomic_output
-    from tf_t2v.data.contact_sheet import write_contact_sheet
 
+    if ext == SHEET_EXTENSION:
+        return _write_sheet(args, model, prompts, seeds, [f"{p} (seed {s})" for p, s in zip(prompts, seeds)])
     count = len(prompts)
     finish = _Finisher(args, _clip_fps(model))
-    sheet_clips, written = [], []
+    written = []
     with tqdm(total=count, unit="clip", desc="generating", disable=count < 2) as progress:
         if ext == ARRAY_EXTENSION:
             with atomic_output(args.output) as tmp, open(tmp, "wb") as f:
@@ -346,17 +362,10 @@ def _write_clips(args, ext, model, prompts, seeds):
             return [args.output]
         for start, clips in _batches(model, prompts, seeds, args.truncation, args.batch_size):
             for i, clip in enumerate(clips, start=start):
-                if ext == SHEET_EXTENSION:
-                    sheet_clips.append(clip)
-                else:
-                    path = args.output if count == 1 else numbered_path(args.output, i, count)
-                    video_io.write_video(path, finish(clip), fps=finish.fps)
-                    written.append(path)
+                path = args.output if count == 1 else numbered_path(args.output, i, count)
+                video_io.write_video(path, finish(clip), fps=finish.fps)
+                written.append(path)
             progress.update(len(clips))
-    if ext == SHEET_EXTENSION:
-        captions = [f"{p} (seed {s})" for p, s in zip(prompts, seeds)]
-        write_contact_sheet(args.output, sheet_clips, captions, scale=args.scale)
-        written.append(args.output)
     return written
 
 
@@ -365,14 +374,12 @@ def _write_storyboard(args, ext, model, sentences, seeds):
 
     from tf_t2v.io import video_io
     from tf_t2v.io.files import atomic_output
-    from tf_t2v.data.contact_sheet import write_contact_sheet
+    from tf_t2v.synthesis.transitions import join_clips
 
-    clips = np.concatenate([c for _, c in _batches(model, sentences, seeds, args.truncation, args.batch_size)])
     if ext == SHEET_EXTENSION:
         captions = [f"{i + 1}. {s} (seed {seed})" for i, (s, seed) in enumerate(zip(sentences, seeds))]
-        write_contact_sheet(args.output, clips, captions, scale=args.scale)
-        return [args.output]
-    from tf_t2v.synthesis.transitions import join_clips
+        return _write_sheet(args, model, sentences, seeds, captions)
+    clips = np.concatenate([c for _, c in _batches(model, sentences, seeds, args.truncation, args.batch_size)])
 
     transition = args.transition or "crossfade"
     frames = args.transition_frames

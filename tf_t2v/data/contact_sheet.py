@@ -7,6 +7,7 @@ Example:
     >>> write_contact_sheet("sheet.png", clips, ["a red circle", "a blue square"], scale=4)
 """
 
+import contextlib
 import os
 import unicodedata
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from tf_t2v.io import video_io
 from tf_t2v.io.files import atomic_output
+from tf_t2v.io.png import PngWriter
 
 MIN_WIDTH = 240  # pixels: room for a readable caption under short rows of small frames
 GAP = 2  # pixels between frames and around rows
@@ -77,6 +79,60 @@ def _pick(clip, max_frames):
     return clip[np.round(np.linspace(0, len(clip) - 1, max_frames)).astype(int)]
 
 
+def _check_clips(clips, captions, max_frames):
+    clips = [video_io.as_uint8_frames(c) for c in clips]
+    captions = list(captions)
+    if not clips:
+        raise ValueError("make_contact_sheet needs at least one clip.")
+    if len(captions) != len(clips):
+        raise ValueError(f"Got {len(clips)} clips but {len(captions)} captions; give one caption per clip.")
+    for i, clip in enumerate(clips):
+        _check_clip(clip, i)
+    if max_frames is not None and max_frames < 1:
+        raise ValueError(f"max_frames must be >= 1 or None; got {max_frames!r}.")
+    return clips, captions
+
+
+def _check_clip(clip, index):
+    if clip.ndim != 4 or clip.shape[-1] != 3 or 0 in clip.shape:
+        raise ValueError(f"Clip {index} must have shape (T, H, W, 3) with T, H, W >= 1; got {clip.shape}.")
+
+
+class _Layout:
+    """Where things go on a sheet of rows of `most` frames of (h, w), upscaled `scale` times."""
+
+    def __init__(self, captions, most, h, w, max_frames, scale):
+        self.h, self.w, self.max_frames, self.scale = h, w, max_frames, scale
+        self.fh, self.fw = h * scale, w * scale
+        most = most if max_frames is None else min(most, max_frames)
+        self.width = max(MIN_WIDTH, most * (self.fw + GAP) + GAP)
+        (_, self.text_h), baseline = cv2.getTextSize("Ag", _FONT, _FONT_SCALE, _THICKNESS)
+        self.line_h = self.text_h + baseline + 3
+        self.wrapped = [wrap_caption(c, self.width - 2 * GAP) for c in captions]
+        self.height = GAP + sum(self.band_height(lines) for lines in self.wrapped)
+
+    def band_height(self, lines):
+        return self.fh + GAP + len(lines) * self.line_h + GAP
+
+    def band(self, clip, lines):
+        """One clip's frames in a row with its caption lines underneath: (band_height, width, 3)."""
+        clip = _pick(clip, self.max_frames)
+        if clip.shape[1:3] != (self.h, self.w):
+            clip = np.stack([cv2.resize(f, (self.w, self.h), interpolation=cv2.INTER_AREA) for f in clip])
+        band = np.full((self.band_height(lines), self.width, 3), _BACKGROUND, np.uint8)
+        for i, frame in enumerate(video_io.upscale(clip, self.scale)):
+            x = GAP + i * (self.fw + GAP)
+            band[:self.fh, x:x + self.fw] = frame
+        y = self.fh + GAP
+        for line in lines:
+            cv2.putText(band, line, (GAP, y + self.text_h), _FONT, _FONT_SCALE, _INK, _THICKNESS, cv2.LINE_AA)
+            y += self.line_h
+        return band
+
+    def top(self):
+        return np.full((GAP, self.width, 3), _BACKGROUND, np.uint8)
+
+
 def make_contact_sheet(clips, captions, max_frames=None, scale=1):
     """Draws clips as rows of frames with their captions underneath.
 
@@ -97,45 +153,71 @@ def make_contact_sheet(clips, captions, max_frames=None, scale=1):
         >>> sheet.dtype, sheet.shape[2]
         (dtype('uint8'), 3)
     """
-    clips = [video_io.as_uint8_frames(c) for c in clips]
-    captions = list(captions)
-    if not clips:
-        raise ValueError("make_contact_sheet needs at least one clip.")
-    if len(captions) != len(clips):
-        raise ValueError(f"Got {len(clips)} clips but {len(captions)} captions; give one caption per clip.")
-    for i, clip in enumerate(clips):
-        if clip.ndim != 4 or clip.shape[-1] != 3 or 0 in clip.shape:
-            raise ValueError(f"Clip {i} must have shape (T, H, W, 3) with T, H, W >= 1; got {clip.shape}.")
-    if max_frames is not None and max_frames < 1:
-        raise ValueError(f"max_frames must be >= 1 or None; got {max_frames!r}.")
-
+    clips, captions = _check_clips(clips, captions, max_frames)
     h, w = clips[0].shape[1:3]
-    rows = []
-    for clip in clips:
-        clip = _pick(clip, max_frames)
-        if clip.shape[1:3] != (h, w):
-            clip = np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA) for f in clip])
-        rows.append(video_io.upscale(clip, scale))
-    fh, fw = h * scale, w * scale
-    most = max(len(r) for r in rows)
-    width = max(MIN_WIDTH, most * (fw + GAP) + GAP)
-    (_, text_h), baseline = cv2.getTextSize("Ag", _FONT, _FONT_SCALE, _THICKNESS)
-    line_h = text_h + baseline + 3
-    wrapped = [wrap_caption(c, width - 2 * GAP) for c in captions]
+    layout = _Layout(captions, max(len(c) for c in clips), h, w, max_frames, scale)
+    return np.concatenate([layout.top()] + [layout.band(c, lines) for c, lines in zip(clips, layout.wrapped)])
 
-    height = GAP + sum(fh + GAP + len(lines) * line_h + GAP for lines in wrapped)
-    sheet = np.full((height, width, 3), _BACKGROUND, np.uint8)
-    y = GAP
-    for row, lines in zip(rows, wrapped):
-        for i, frame in enumerate(row):
-            x = GAP + i * (fw + GAP)
-            sheet[y:y + fh, x:x + fw] = frame
-        y += fh + GAP
-        for line in lines:
-            cv2.putText(sheet, line, (GAP, y + text_h), _FONT, _FONT_SCALE, _INK, _THICKNESS, cv2.LINE_AA)
-            y += line_h
-        y += GAP
-    return sheet
+
+class ContactSheetWriter:
+    """Writes a contact sheet PNG clip by clip, so that the clips and the sheet are never all in
+    memory: the captions, and the frame count and size of the clips, are given up front.
+
+    Args:
+        path: str or os.PathLike. ends in .png; any `tf.io.gfile` path; written atomically.
+        captions: sequence of str. one per clip, in the order the clips are added.
+        num_frames: int. frames of the longest clip.
+        frame_size: (int, int). (H, W) of the frames; clips of another size are resized to it.
+        max_frames: int or None. frames shown per clip at most, picked evenly over the clip.
+        scale: int. nearest-neighbour upscale of the frames.
+
+    Example:
+        >>> import numpy as np
+        >>> from tf_t2v.data.contact_sheet import ContactSheetWriter
+        >>> with ContactSheetWriter("sheet.png", ["a", "b"], num_frames=4, frame_size=(8, 8)) as sheet:
+        ...     for _ in range(2):
+        ...         sheet.add(np.zeros((4, 8, 8, 3), np.uint8))
+    """
+
+    def __init__(self, path, captions, num_frames, frame_size, max_frames=None, scale=1):
+        self.path = os.fspath(path)
+        if not self.path.lower().endswith(".png"):
+            raise ValueError(f"Cannot write contact sheet {self.path!r}: the file name must end in .png.")
+        if max_frames is not None and max_frames < 1:
+            raise ValueError(f"max_frames must be >= 1 or None; got {max_frames!r}.")
+        self.layout = _Layout(list(captions), int(num_frames), *frame_size, max_frames, scale)
+        self.added = 0
+
+    def __enter__(self):
+        with contextlib.ExitStack() as stack:
+            tmp = stack.enter_context(atomic_output(self.path))
+            self._file = stack.enter_context(open(tmp, "xb"))
+            self._png = PngWriter(self._file, self.layout.width, self.layout.height)
+            self._png.write(self.layout.top())
+            self._stack = stack.pop_all()  # closed by __exit__: the file, then the rename
+        return self
+
+    def add(self, clip):
+        """Draws the next clip (T, H, W, 3), uint8 or float in [-1, 1], with its caption."""
+        clip = video_io.as_uint8_frames(clip)
+        _check_clip(clip, self.added)
+        if self.added == len(self.layout.wrapped):
+            raise ValueError(f"The contact sheet has {self.added} captions, so room for {self.added} clips.")
+        self._png.write(self.layout.band(clip, self.layout.wrapped[self.added]))
+        self.added += 1
+
+    def __exit__(self, kind, value, traceback):
+        if kind is None:
+            try:
+                if self.added != len(self.layout.wrapped):
+                    raise ValueError(f"The contact sheet has {len(self.layout.wrapped)} captions but "
+                                     f"{self.added} clips were added.")
+                self._png.close()
+            except BaseException as e:  # the partial file is removed, then the error goes on
+                if not self._stack.__exit__(type(e), e, e.__traceback__):
+                    raise
+                return False
+        return self._stack.__exit__(kind, value, traceback)
 
 
 def write_contact_sheet(path, clips, captions, max_frames=None, scale=1):
@@ -157,10 +239,8 @@ def write_contact_sheet(path, clips, captions, max_frames=None, scale=1):
     path = os.fspath(path)
     if not path.lower().endswith(".png"):
         raise ValueError(f"Cannot write contact sheet {path!r}: the file name must end in .png.")
-    sheet = make_contact_sheet(clips, captions, max_frames=max_frames, scale=scale)
-    ok, png = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise RuntimeError(f"OpenCV could not encode the contact sheet for {path!r}.")
-    with atomic_output(path) as tmp:
-        with open(tmp, "xb") as f:
-            f.write(png.tobytes())
+    clips, captions = _check_clips(clips, captions, max_frames)
+    num_frames = max(len(c) for c in clips)
+    with ContactSheetWriter(path, captions, num_frames, clips[0].shape[1:3], max_frames, scale) as sheet:
+        for clip in clips:
+            sheet.add(clip)
