@@ -236,9 +236,6 @@ def write_contact_sheet(path, clips, captions, max_frames=None, scale=1):
         >>> clips = np.random.default_rng(0).uniform(-1, 1, (3, 16, 32, 32, 3))
         >>> write_contact_sheet("samples.png", clips, ["a", "b", "c"], max_frames=8, scale=2)
     """
-    path = os.fspath(path)
-    if not path.lower().endswith(".png"):
-        raise ValueError(f"Cannot write contact sheet {path!r}: the file name must end in .png.")
     clips, captions = _check_clips(clips, captions, max_frames)
     num_frames = max(len(c) for c in clips)
     with ContactSheetWriter(path, captions, num_frames, clips[0].shape[1:3], max_frames, scale) as sheet:

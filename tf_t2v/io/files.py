@@ -72,6 +72,18 @@ def disk_full_error(path, error):
     return full
 
 
+@contextlib.contextmanager
+def full_disk_in_one_line(path):
+    """Raises `disk_full_error(path, e)` for an error `e` inside that says the disk is full; other
+    errors pass as they are. Clean-up inside (removing a temporary file) runs first."""
+    try:
+        yield
+    except Exception as e:
+        if is_disk_full(e):
+            raise disk_full_error(path, e) from e
+        raise
+
+
 def temporary_name(path):
     """A hidden name beside `path` for writing it: `.NAME.XXXXXXXX.tmp`, NAME cut so that the whole
     name fits in `NAME_MAX` bytes (a 255-byte `path` name is legal, its temporary name too)."""
@@ -111,7 +123,7 @@ def atomic_output(path):
         'done'
     """
     path = os.fspath(path)
-    try:
+    with full_disk_in_one_line(path):
         if is_remote(path):
             with _remote_output(path) as tmp:
                 yield tmp
@@ -126,10 +138,6 @@ def atomic_output(path):
         finally:
             if os.path.exists(tmp):
                 os.remove(tmp)
-    except Exception as e:
-        if is_disk_full(e):
-            raise disk_full_error(path, e) from e
-        raise
 
 
 @contextlib.contextmanager

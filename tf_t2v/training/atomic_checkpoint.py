@@ -6,7 +6,7 @@ import re
 import keras
 import tensorflow as tf
 
-from tf_t2v.io.files import disk_full_error, is_disk_full, write_text_atomically
+from tf_t2v.io.files import full_disk_in_one_line, write_text_atomically
 from tf_t2v.io.finite_weights import check_finite_weights
 
 _NAME = re.compile(r"^ckpt-(\d+)\.keras$")
@@ -25,16 +25,13 @@ def save_model_atomically(model, path):
                          f"{path} is not written. Lower the learning rates or try another seed.")
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".tmp-{os.getpid()}-{name}")  # still ends in .keras, as save() requires
-    try:
-        model.save(tmp)
-        tf.io.gfile.rename(tmp, path, overwrite=True)
-    except Exception as e:
-        if is_disk_full(e):
-            raise disk_full_error(path, e) from e
-        raise
-    finally:
-        if tf.io.gfile.exists(tmp):
-            tf.io.gfile.remove(tmp)
+    with full_disk_in_one_line(path):
+        try:
+            model.save(tmp)
+            tf.io.gfile.rename(tmp, path, overwrite=True)
+        finally:
+            if tf.io.gfile.exists(tmp):
+                tf.io.gfile.remove(tmp)
 
 
 class AtomicCheckpoint(keras.callbacks.Callback):
