@@ -98,9 +98,9 @@ def load(path=None):
               only TensorFlow and TF Text;
             - a `.keras` file of a `TextToVideoGAN` (e.g. a training run's model.keras), loaded
               with Keras' safe_mode on (no Python code in the file runs): returns the
-              `tf_t2v.models.TextToVideoGAN`, its `generate` running the functions an export
-              of it would serve (`TextToVideoSampler.from_keras_model`), so its clips are those
-              of the SavedModel and TF Serving, bit for bit.
+              `tf_t2v.models.TextToVideo` (e.g. `TextToVideoGAN`), its `generate` running the
+              functions an export of it would serve (`model.use_served_functions`), so its
+              clips and input errors are those of the SavedModel and TF Serving, bit for bit.
         Both give `.generate(prompts, seed=None, truncation=1.0)` -> uint8 (B, T, H, W, 3),
         `.encode_text(prompts)` and `.generate_from_embedding(embedding, seeds, truncation)`.
 
@@ -165,6 +165,5 @@ def _load_keras(path):
         raise ValueError(f"Cannot load {path!r} as a tf_t2v model (safe mode on): {reason}") from e
     if not isinstance(model, TextToVideo):
         raise ValueError(f"{path!r} holds a {type(model).__name__}, not a tf_t2v text-to-video model.")
-    # Keras tracks attribute assignments; a bound method is plain Python state here.
-    object.__setattr__(model, "generate", TextToVideoSampler.from_keras_model(model).generate)
+    model.use_served_functions(TextToVideoSampler.from_keras_model(model))
     return model

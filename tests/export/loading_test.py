@@ -25,6 +25,19 @@ def test_load_a_keras_file_gives_the_gan():
     assert clips.dtype == np.uint8 and clips.shape == (4, 4, 16, 16, 3)
 
 
+def test_a_keras_files_generate_is_its_served_functions_without_patching_the_instance():
+    from tf_t2v.models import TextToVideo
+
+    model = keras_model()
+    assert "generate" not in vars(model)  # the class's generate, routed by use_served_functions
+    with pytest.raises(ValueError, match="must not be empty or blank.*batch index 1"):
+        model.generate(["red", " "], seed=1)
+    own = tf_t2v.load(artifacts().keras_path)
+    own.use_served_functions(None)
+    np.testing.assert_array_equal(own.generate(PROMPTS, seed=SEEDS), keras_clips())
+    np.testing.assert_array_equal(TextToVideo.generate(artifacts().gan, PROMPTS, seed=SEEDS), keras_clips())
+
+
 def test_sampler_api_matches_across_batches_truncations_and_seed_forms():
     model = tf_t2v.load(artifacts().export_dir)
     np.testing.assert_array_equal(model.generate(PROMPTS, seed=SEEDS, batch_size=3), keras_clips())

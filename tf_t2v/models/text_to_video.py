@@ -36,7 +36,8 @@ class TextToVideo(keras.Model):
     Sampling has one path: a seed per clip gives its noise (`noise_for_seeds`), the averaged
     text encoder the embedding (`encode_text`), and `generate_from_embedding` the uint8 clip;
     `generate`, the training previews, `tf_t2v.load` and the SavedModel endpoints all go
-    through it.
+    through it. `use_served_functions` makes `generate` call that path as the SavedModel
+    serves it (traced, with its input checks); `tf_t2v.load` does so for `.keras` files.
 
     Args:
         tokenizer: `tf_t2v.text.TextTokenizer`.
@@ -59,6 +60,7 @@ class TextToVideo(keras.Model):
         self.ema_generator = generator.__class__.from_config(generator.get_config())
         self.ema_text_encoder.trainable = False
         self.ema_generator.trainable = False
+        self._served = None  # see use_served_functions
 
     # === Shapes ===
     @property
@@ -164,7 +166,23 @@ class TextToVideo(keras.Model):
         """tf.string prompts (B,) -> sentence embeddings (B, D) of the averaged text encoder."""
         return self.ema_text_encoder(self.tokenizer(prompts))["pooled"]
 
-    def generate(self, prompts, seed=None, truncation=1.0, batch_size=32):
+    def use_served_functions(self, sampler):
+        """Makes `generate` go through `sampler`, a `tf_t2v.export.TextToVideoSampler` over this
+        model's serving functions (`TextToVideoSampler.from_keras_model(model)`): clips, batches
+        and the errors for bad input are then those of the model's SavedModel and TF Serving.
+        None goes back to calling `encode_text` and `generate_from_embedding` directly.
+
+        Example:
+        ```python
+        from tf_t2v.export import TextToVideoSampler
+
+        model.use_served_functions(TextToVideoSampler.from_keras_model(model))
+        model.generate(["  "], seed=1)  # ValueError: Prompts must not be empty or blank ...
+        ```
+        """
+        self._served = sampler
+
+    def generate(self, prompts, seed=None, truncation=1.0, batch_size=None):
         """Clips for prompts, as uint8 (B, T, H, W, 3).
 
         Args:
@@ -173,8 +191,12 @@ class TextToVideo(keras.Model):
                 `seed + i` when one int is given; the same seed always gives the same clip
                 (`tf_t2v.models.seeds.seeds_for`).
             truncation: float. Scales the noise; below 1 trades variety for typical clips.
-            batch_size: int. Prompts per forward pass.
+            batch_size: int or None. Prompts per forward pass (None: 32, or with
+                `use_served_functions` the served functions' cap).
         """
+        if self._served is not None:
+            return self._served.generate(prompts, seed=seed, truncation=truncation, batch_size=batch_size)
+        batch_size = 32 if batch_size is None else batch_size
         if isinstance(prompts, (str, bytes)):
             prompts = [prompts]
         prompts = list(prompts)
