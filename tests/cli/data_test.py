@@ -59,6 +59,11 @@ def test_build_says_one_plain_line_and_nothing_that_looks_like_an_error(built, c
     with caplog.at_level(logging.INFO):
         tfds.builder("moving_shapes/single_32", data_dir=path)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        assert main(["data", "preview", "moving_shapes/single_32", "--data-dir", path, "--num", "1",
+                     "-o", os.path.join(path, "preview.png")]) == 0
+    assert [r.getMessage() for r in caplog.records if "tensorflow_datasets" in r.pathname] == []
 
 
 def test_tfds_lines_show_with_verbose(tmp_path, capsys, caplog):
