@@ -336,11 +336,17 @@ def test_requests_that_cannot_fit_are_refused_before_the_model_loads(tmp_path, m
 
 
 def test_max_output_gb_raises_the_limit(model_path, tmp_path, capsys):
-    """A .keras file's clip shape is known once loaded: its requests are refused before generating."""
+    """A SavedModel's metadata and a .keras file's config give the clip shape without loading."""
     out = str(tmp_path / "clips.npy")
     args = ["generate", PROMPT, "-o", out, "--model", model_path, "--num-videos", "3", "--seed", "1"]
-    with mock.patch("tf_t2v.cli.generate._batches", side_effect=AssertionError("generated")):
+    with mock.patch("tf_t2v.loading.load", side_effect=AssertionError("the model was loaded")):
         assert main(args + ["--max-output-gb", "0.000009"]) == 2  # 3 clips of 4 x 16 x 16 x 3 bytes: 9,216
+    assert "This request writes 0.0 GB (3 clip(s) of 4 frames of 16x16)" in capsys.readouterr().err
+    from tf_t2v.cli import generate
+
+    with mock.patch.object(generate, "_keras_clip_shape", return_value=None), \
+            mock.patch.object(generate, "_batches", side_effect=AssertionError("generated")):
+        assert main(args + ["--max-output-gb", "0.000009"]) == 2  # else refused once loaded, before generating
     assert "This request writes 0.0 GB (3 clip(s) of 4 frames of 16x16)" in capsys.readouterr().err
     assert main(args + ["--max-output-gb", "0.00001"]) == 0
     np.testing.assert_array_equal(np.load(out), keras_clips([PROMPT] * 3, seed=1))

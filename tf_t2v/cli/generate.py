@@ -264,16 +264,33 @@ def check_output_size(args, ext, count, num_frames, frame_size, clip_fps):
 
 
 def _clip_shape(model_path, model=None):
-    """(num_frames, (H, W), fps) of a model's clips, from a loaded `model` or a SavedModel's
-    metadata (read without loading it); None when the metadata does not say."""
+    """(num_frames, (H, W), fps) of a model's clips: from a loaded `model`, else read without
+    loading it from a SavedModel's metadata or a .keras file's config (its generator's);
+    None when neither says."""
     if model is not None:
         return model.num_frames, tuple(model.frame_size), _clip_fps(model)
     from tf_t2v.loading import model_metadata
 
+    if os.path.isfile(model_path) and model_path.endswith(".keras"):
+        return _keras_clip_shape(model_path)
     metadata = model_metadata(model_path) if os.path.isdir(model_path) else {}
     if not metadata.get("num_frames") or not metadata.get("frame_size"):
         return None
     return int(metadata["num_frames"]), tuple(metadata["frame_size"]), float(metadata.get("fps", CLIP_FPS))
+
+
+def _keras_clip_shape(path):
+    """The clip shape a .keras file's config gives its generator, or None (loading it then says
+    what is wrong with the file)."""
+    import json
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))["config"]["generator"]["config"]
+        return int(config["num_frames"]), (int(config["height"]), int(config["width"])), CLIP_FPS
+    except (OSError, zipfile.BadZipFile, KeyError, TypeError, ValueError):
+        return None
 
 
 def _batches(model, prompts, seeds, truncation, batch_size):
@@ -420,7 +437,7 @@ def run(args):
     if args.output is not None:
         check_output_file(args.output)
     model_path, reason = resolve_model_path(args.model, distinct)
-    shape = _clip_shape(model_path)  # a SavedModel says it without loading
+    shape = _clip_shape(model_path)  # known without loading the model
     if shape is not None:
         check_output_size(args, ext, count, *shape)
     if args.output is None:  # named once the count is known to fit: no name is tried per clip before
@@ -438,7 +455,7 @@ def run(args):
         print(f"tf-t2v generate: {reason}", file=sys.stderr)
     model = load(model_path)
     logging.debug("model: %s", model_path)
-    if shape is None:  # a .keras file: its clip shape is known once loaded
+    if shape is None:  # a model that does not say its clip shape: known once loaded
         check_output_size(args, ext, count, *_clip_shape(model_path, model))
     prompts = distinct if args.storyboard is not None else distinct * count
     report_prompts(model, prompts, strict=args.strict)
