@@ -11,7 +11,7 @@ import apache_beam as beam
 import tensorflow_datasets as tfds
 from tfds_builders.scenes import Builder
 
-options = beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner"])
+options = beam.options.pipeline_options.PipelineOptions(["--runner=FnApiRunner"])
 Builder(config="scenes_32", data_dir="tiny_data", split_sizes={"train": 8, "validation": 2,
         "test": 2, "test_unseen": 2}).download_and_prepare(
     download_config=tfds.download.DownloadConfig(beam_options=options))

@@ -220,7 +220,7 @@ def test_scenes_build_on_beam_is_the_default_build(scenes_dir, tmp_path):
     beam_dir = str(tmp_path / "beam")
     assert main(["data", "build", "scenes", "--config", "scenes_32", "--data-dir", beam_dir,
                  "--sizes", "train=6,validation=2,test=2,test_unseen=2",
-                 "--beam-options", "--runner=DirectRunner --direct_num_workers 1"]) == 0
+                 "--beam-options", "--direct_num_workers 1"]) == 0  # no --runner: in this process
     default, on_beam = (os.path.join(d, "scenes", "scenes_32", "1.0.0") for d in (scenes_dir, beam_dir))
     assert sorted(os.listdir(on_beam)) == sorted(os.listdir(default))
     for name in os.listdir(default):

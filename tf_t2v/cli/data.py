@@ -10,6 +10,9 @@ import os
 DATASETS = ("moving_shapes", "captioned_videos", "scenes", "moving_digits")
 GENERATED = ("moving_shapes", "scenes", "moving_digits")  # built from nothing; --config and --sizes
 BEAM = ("captioned_videos", "scenes", "moving_digits")  # can build in an Apache Beam pipeline
+# The runner of a Beam build whose options name none: Beam's in-process Python runner, which its
+# DirectRunner falls back to (the DirectRunner first tries to fetch its Prism engine from GitHub).
+LOCAL_BEAM_RUNNER = "FnApiRunner"
 PREVIEW_EXTENSIONS = (".mp4", ".gif", ".webm", ".png")
 
 
@@ -44,8 +47,9 @@ def add_parser(subparsers):
                        help="captioned_videos: read videos the captions name by an absolute path or a path "
                             "climbing out of the videos folder with .. (skipped as outside_folder otherwise)")
     build.add_argument("--beam", action="store_true",
-                       help=f"{', '.join(BEAM)}: build in an Apache Beam pipeline (DirectRunner unless "
-                            "--beam-options names another runner); see docs/scale-out.md")
+                       help=f"{', '.join(BEAM)}: build in an Apache Beam pipeline (in this process, on "
+                            f"Beam's {LOCAL_BEAM_RUNNER}, unless --beam-options names a --runner); "
+                            "see docs/scale-out.md")
     build.add_argument("--beam-options", metavar="FLAGS",
                        help='Beam pipeline options as Beam\'s own flags, e.g. "--runner=DataflowRunner '
                             '--project=P --region=R --temp_location=gs://B/tmp"; implies --beam')
@@ -103,7 +107,11 @@ def beam_options(args):
         raise RuntimeError(str(e)) from e
     # Beam reads its flags as its own command line does (unknown ones are logged and dropped;
     # an unknown runner is refused when the pipeline starts).
-    return beam.options.pipeline_options.PipelineOptions(shlex.split(args.beam_options or ""))
+    options = beam.options.pipeline_options.PipelineOptions(shlex.split(args.beam_options or ""))
+    standard = options.view_as(beam.options.pipeline_options.StandardOptions)
+    if standard.runner is None:
+        standard.runner = LOCAL_BEAM_RUNNER
+    return options
 
 
 def run_build(args):

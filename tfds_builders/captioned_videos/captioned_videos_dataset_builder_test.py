@@ -165,7 +165,9 @@ def test_a_beam_build_is_the_default_build_bit_for_bit(messy, tmp_path, monkeypa
 
     monkeypatch.setattr(Builder, "_process_pipeline_result", record_counters)
     on_beam = Builder(data_dir=tmp_path / "beam", config=TINY)
-    options = beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner"])
+    # The in-process runner that Beam's DirectRunner uses for batch pipelines (the DirectRunner
+    # itself first tries to download its Prism engine).
+    options = beam.options.pipeline_options.PipelineOptions(["--runner=FnApiRunner"])
     on_beam.download_and_prepare(
         download_config=tfds.download.DownloadConfig(manual_dir=clips, beam_options=options))
     files = sorted(p.name for p in default.data_path.iterdir())

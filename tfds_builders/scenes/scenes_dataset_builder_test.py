@@ -132,7 +132,9 @@ def test_a_beam_build_is_the_default_build_bit_for_bit(tmp_path):
     sizes = {"train": sdb.CHUNK + 2, "validation": 1, "test": 1, "test_unseen": 1}  # train: 2 chunks
     default = _build(tmp_path / "default", "scenes_32", sizes, num_workers=1)
     on_beam = Builder(config="scenes_32", data_dir=tmp_path / "beam", split_sizes=sizes)
-    options = beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner"])
+    # The in-process runner that Beam's DirectRunner uses for batch pipelines (the DirectRunner
+    # itself first tries to download its Prism engine).
+    options = beam.options.pipeline_options.PipelineOptions(["--runner=FnApiRunner"])
     on_beam.download_and_prepare(download_config=tfds.download.DownloadConfig(beam_options=options))
     files = sorted(p.name for p in default.data_path.iterdir())
     assert sorted(p.name for p in on_beam.data_path.iterdir()) == files
