@@ -13,7 +13,9 @@ The output kind follows the extension: .mp4 (H.264), .gif, .webm, a contact-shee
 current folder, never over an existing file. Clip i gets seed `--seed + i`, so a seed always
 gives the same clip, whichever model file (SavedModel or .keras) and batch it comes from.
 Videos and .npy go through `tf_t2v.synthesis`: reverse, boomerang, frame interpolation to
---fps (and --slow-motion), upscaling by --scale-filter, a title card first.
+--fps (and --slow-motion), upscaling by --scale-filter, a title card first. Clips are written
+batch by batch; a request whose frames would pass --max-output-gb (4 GB uncompressed) is
+refused before the model loads.
 """
 
 import itertools
@@ -159,8 +161,8 @@ def add_parser(subparsers):
     parser.add_argument("--batch-size", type=int, default=16, metavar="N",
                         help="clips generated at once; each batch is written before the next (default: 16)")
     parser.add_argument("--max-output-gb", type=float, default=MAX_OUTPUT_GB, metavar="GB",
-                        help="refuse, before generating, a request whose frames would take more than GB "
-                             f"gigabytes uncompressed (default: {MAX_OUTPUT_GB:g})")
+                        help="refuse, before the model loads, a request whose frames would take more than "
+                             f"GB gigabytes uncompressed (default: {MAX_OUTPUT_GB:g})")
     parser.set_defaults(func=run)
 
 
