@@ -429,3 +429,10 @@ def test_a_contact_sheet_is_drawn_clip_by_clip(tmp_path):
     captions = [f"{PROMPT} (seed {s})" for s in (5, 6, 7)]
     expected = contact_sheet.make_contact_sheet(keras_clips([PROMPT] * 3, seed=5), captions, scale=2)
     np.testing.assert_array_equal(cv2.cvtColor(cv2.imread(out), cv2.COLOR_BGR2RGB), expected)
+
+
+def test_a_legal_244_byte_file_name_is_written(tmp_path):
+    out = str(tmp_path / ("c" * 240 + ".npy"))
+    assert main(["generate", PROMPT, "-o", out, "--seed", "3", "--model", tiny_text_to_video.artifacts().export_dir]) == 0
+    np.testing.assert_array_equal(np.load(out), keras_clips([PROMPT], seed=3))
+    assert os.listdir(tmp_path) == [os.path.basename(out)]
