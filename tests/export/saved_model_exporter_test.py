@@ -115,3 +115,51 @@ def test_bad_arguments_are_rejected():
         SavedModelExporter(artifacts().gan, warmup_prompts=[" "])
     with pytest.raises(ValueError, match="must use only letters"):
         SavedModelExporter(artifacts().gan).export("saved_models/my model/1")
+
+
+def test_two_exports_to_one_base_path_get_a_version_each(tmp_path):
+    base = tmp_path / "shapes"
+    exporter = SavedModelExporter(artifacts().gan, max_batch_size=4)
+    write_warmup = SavedModelExporter._write_warmup
+    inner = []
+
+    def warmup_while_another_export_runs(self, export_dir, model_name):
+        write_warmup(self, export_dir, model_name)
+        if not inner:  # the second export starts after the first chose "1" and finishes first
+            inner.append(None)
+            inner[0] = exporter.export(str(base))
+
+    with mock.patch.object(SavedModelExporter, "_write_warmup", warmup_while_another_export_runs):
+        outer = exporter.export(str(base))
+    assert inner == [str(base / "1")] and outer == str(base / "2")
+    assert sorted(os.listdir(base)) == ["1", "2"]
+    for version in ("1", "2"):
+        assert os.path.isfile(base / version / "saved_model.pb")
+        assert os.path.isfile(base / version / "assets.extra" / "tf_serving_warmup_requests")
+
+
+def test_an_overwrite_killed_between_its_renames_is_restored_by_the_next_export(tmp_path):
+    import shutil
+
+    from tf_t2v.loading import model_metadata
+
+    base = tmp_path / "shapes"
+    shutil.copytree(artifacts().export_dir, base / ".old-2-0a1b2c3d")  # version 2, moved aside
+    exporter = SavedModelExporter(artifacts().gan, max_batch_size=4)
+    assert exporter.export(str(base)) == str(base / "3")
+    assert sorted(os.listdir(base)) == ["2", "3"]
+    assert model_metadata(str(base / "2"))["max_batch_size"] == MAX_BATCH_SIZE  # the old version, back
+
+
+def test_a_model_with_non_finite_weights_is_not_exported(tmp_path):
+    import numpy as np
+
+    from tiny_text_to_video import build_gan
+
+    gan = build_gan()
+    variable = gan.ema_generator.weights[-1]
+    variable.assign(np.full(variable.shape, np.inf, variable.dtype))
+    with pytest.raises(ValueError, match=rf"^TextToVideoGAN has NaN or infinite weights in 1 of its \d+ variables "
+                                         rf"\({variable.path}\); nothing is exported to .*shapes/1; export an earlier"):
+        SavedModelExporter(gan, max_batch_size=4).export(str(tmp_path / "shapes" / "1"))
+    assert os.listdir(tmp_path) == []

@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 
@@ -29,10 +30,13 @@ from tf_t2v.export.serving_endpoints import (
     ServingEndpoints,
 )
 from tf_t2v.export.warmup_writer import WarmupWriter
+from tf_t2v.io.finite_weights import check_finite_weights
+from tf_t2v.io.folders import rename_no_replace, replace_folder, restore_replaced
 
 # Written beside the warmup file; TF Serving ignores it, `tf_t2v.load` reads it.
 METADATA_FILE = os.path.join("assets.extra", "tf_t2v.json")
 DEFAULT_WARMUP_PROMPTS = ("a small red circle moves slowly to the left",)
+_REPLACED = re.compile(r"^\.old-(\d+)-")  # a version an overwrite moved aside (tf_t2v.io.folders)
 
 
 def resolve_version_dir(out):
@@ -53,7 +57,10 @@ class SavedModelExporter:
     warmup batch size) and `assets.extra/tf_t2v.json` (shapes and the batch cap, for
     `tf_t2v.load`), then (re)writes `models.config` beside `base_path`, listing every model of
     that serving root. The version is written to a hidden temporary folder beside it and renamed
-    into place, so TF Serving never sees a half-written version.
+    into place, so TF Serving never sees a half-written version. The rename claims the version:
+    it never replaces one, so of two exports to one base path each gets its own number (the
+    later one the next free number); an overwrite swaps the new version for the old in one step.
+    A model with NaN or infinite weights is refused.
 
     Args:
         model: `tf_t2v.models.TextToVideoGAN`.
@@ -173,6 +180,23 @@ class SavedModelExporter:
             )
         writer.write(export_dir)
 
+    @staticmethod
+    def _claim(tmp, version_dir, explicit):
+        """Renames `tmp` to `version_dir`, or to the next free version if another export took it."""
+        while True:
+            try:
+                rename_no_replace(tmp, version_dir)
+                return version_dir
+            except FileExistsError:
+                if explicit:
+                    raise FileExistsError(
+                        f"{version_dir!r} was written by another export meanwhile; pass overwrite=True "
+                        "(--overwrite) or another version."
+                    ) from None
+                base_path, version = os.path.split(version_dir)
+                logging.info("Version %s of %s was taken meanwhile; trying the next.", version, base_path)
+                version_dir = os.path.join(base_path, str(int(version) + 1))
+
     def export(self, out, overwrite=False):
         """Writes the version folder and `models.config`; returns the version folder.
 
@@ -181,39 +205,38 @@ class SavedModelExporter:
                 the version after the highest one there (1 if none).
             overwrite: bool. Replace an existing version folder.
         """
-        version_dir = resolve_version_dir(out)
-        base_path, version = os.path.split(version_dir)
+        out = os.path.normpath(os.fspath(out))
+        explicit = os.path.basename(out).isdigit()
+        base_path = os.path.dirname(out) if explicit else out
         model_name = os.path.basename(base_path)
         if not model_name:
             raise ValueError(f"Cannot export to {out!r}: expected saved_models/NAME/VERSION.")
         check_model_name(model_name)
-        if os.path.exists(version_dir) and not overwrite:
+        check_finite_weights(self.model.weights, type(self.model).__name__,
+                             f"nothing is exported to {out}; export an earlier checkpoint.")
+        if os.path.isdir(base_path):
+            for name in os.listdir(base_path):  # an overwrite killed between its two renames
+                if match := _REPLACED.match(name):
+                    restore_replaced(os.path.join(base_path, match.group(1)))
+        version_dir = resolve_version_dir(out)
+        if explicit and os.path.exists(version_dir) and not overwrite:
             raise FileExistsError(
                 f"{version_dir!r} already exists; pass overwrite=True (--overwrite) or another version."
             )
         os.makedirs(base_path, exist_ok=True)
+        version = os.path.basename(version_dir)
         tmp = os.path.join(base_path, f".tmp-{version}-{secrets.token_hex(4)}")
-        old = None
         try:
             self._write_saved_model(tmp)
             self._write_warmup(tmp, model_name)
             with open(os.path.join(tmp, METADATA_FILE), "w") as f:
                 json.dump(self.metadata(), f, indent=2)
-            if os.path.exists(version_dir):
-                old = os.path.join(base_path, f".old-{version}-{secrets.token_hex(4)}")
-                os.rename(version_dir, old)
-                try:
-                    os.rename(tmp, version_dir)
-                except BaseException:
-                    os.rename(old, version_dir)  # put the previous version back
-                    old = None
-                    raise
+            if explicit and overwrite:
+                replace_folder(tmp, version_dir)
             else:
-                os.rename(tmp, version_dir)
+                version_dir = self._claim(tmp, version_dir, explicit)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
         config_path = ServingConfig(os.path.dirname(base_path) or ".", self.container_root).write()
         logging.info("Exported %s (signatures: %s); wrote %s", version_dir, ", ".join(SIGNATURES), config_path)
         return version_dir
