@@ -107,7 +107,8 @@ def load(path=None):
     Raises:
         FileNotFoundError: nothing exists at `path`.
         ValueError: `path` is neither a SavedModel folder nor a `.keras` file, or it is one but
-            cannot be read as a tf_t2v text-to-video model (the message says why).
+            cannot be read as a tf_t2v text-to-video model (the message says why: a damaged
+            file, another kind of model, NaN or infinite weights).
 
     Example:
     ```python
@@ -134,10 +135,19 @@ def load(path=None):
             )
         from tf_t2v.export.text_to_video_sampler import TextToVideoSampler
 
-        return TextToVideoSampler.from_saved_model(version_dir)
+        sampler = TextToVideoSampler.from_saved_model(version_dir)
+        _check_finite(sampler.loaded.variables, version_dir)
+        return sampler
     if path.endswith(".keras"):
         return _load_keras(path)
     raise ValueError(f"Cannot load {path!r}: it is a file but not a .keras file; give {accepted}.")
+
+
+def _check_finite(variables, path):
+    from tf_t2v.io.finite_weights import check_finite_weights
+
+    check_finite_weights(variables, f"The model {path!r}",
+                         "it cannot make clips; load an earlier checkpoint or an export of one.")
 
 
 def _load_keras(path):
@@ -165,5 +175,6 @@ def _load_keras(path):
         raise ValueError(f"Cannot load {path!r} as a tf_t2v model (safe mode on): {reason}") from e
     if not isinstance(model, TextToVideo):
         raise ValueError(f"{path!r} holds a {type(model).__name__}, not a tf_t2v text-to-video model.")
+    _check_finite(model.weights, path)
     model.use_served_functions(TextToVideoSampler.from_keras_model(model))
     return model

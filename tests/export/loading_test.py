@@ -103,6 +103,40 @@ def test_files_that_are_not_models_give_a_clear_error(tmp_path):
         tf_t2v.load(str(tmp_path / "broken"))
 
 
+@pytest.mark.parametrize("damage", ["truncated", "empty"])
+def test_a_savedmodel_with_damaged_variables_is_one_clear_error(tmp_path, damage):
+    import shutil
+
+    version = tmp_path / "shapes" / "1"
+    shutil.copytree(artifacts().export_dir, version)
+    (data,) = [p for p in (version / "variables").iterdir() if p.name.startswith("variables.data-")]
+    data.write_bytes(data.read_bytes()[: data.stat().st_size // 2] if damage == "truncated" else b"")
+    with pytest.raises(ValueError, match=rf"^'{version}' holds a SavedModel whose variables cannot be read "
+                                         r"\(Read less bytes than requested\): its variables/ folder is damaged "
+                                         r"or cut short; copy or export the model again.$"):
+        tf_t2v.load(str(tmp_path / "shapes"))
+
+
+def test_models_with_nan_or_infinite_weights_are_refused(tmp_path):
+    from unittest import mock
+
+    from tf_t2v.export import SavedModelExporter
+    from tiny_text_to_video import build_gan
+
+    gan = build_gan()
+    variable = gan.ema_generator.weights[0]
+    variable.assign(np.full(variable.shape, np.nan, variable.dtype))
+    gan.save(tmp_path / "nan.keras")
+    message = r"has NaN or infinite weights in 1 of its \d+ variables \(.*\); it cannot make clips; load an earlier"
+    with pytest.raises(ValueError, match=rf"^The model '.*nan.keras' {message}"):
+        tf_t2v.load(str(tmp_path / "nan.keras"))
+    # An export by a version of tf_t2v that did not check.
+    with mock.patch("tf_t2v.export.saved_model_exporter.check_finite_weights"):
+        SavedModelExporter(gan, max_batch_size=4).export(str(tmp_path / "nan" / "1"))
+    with pytest.raises(ValueError, match=rf"^The model '.*nan/1' {message}"):
+        tf_t2v.load(str(tmp_path / "nan"))
+
+
 def test_keras_files_load_with_safe_mode_on(tmp_path):
     import keras
 

@@ -133,6 +133,11 @@ class TextToVideoSampler:
             raise FileNotFoundError(f"{path!r} is not a SavedModel folder (no saved_model.pb in it).")
         try:
             loaded = tf.saved_model.load(path)
+        except IndexError as e:  # TF's checkpoint reader: variables.data-* cut short or empty
+            raise ValueError(
+                f"{path!r} holds a SavedModel whose variables cannot be read ({e}): its variables/ "
+                "folder is damaged or cut short; copy or export the model again."
+            ) from e
         except (OSError, ValueError, tf.errors.OpError) as e:  # a damaged or foreign saved_model.pb
             reason = " ".join(getattr(e, "message", str(e)).split())
             raise ValueError(f"{path!r} holds a saved_model.pb that cannot be loaded: {reason}") from e
