@@ -53,3 +53,14 @@ def test_export_refuses_files_that_are_not_models_and_unwritable_outputs(tmp_pat
     err = capsys.readouterr().err
     assert err == f"tf-t2v export: error: Cannot write {out!r}: {str(blocker)!r} is a file, not a folder.\n"
     assert sorted(os.listdir(tmp_path)) == ["blocker", "notes.keras"]
+
+
+def test_a_model_with_nan_weights_is_not_exported(tmp_path, capsys):
+    gan = tiny_text_to_video.build_gan()
+    variable = gan.ema_generator.weights[0]
+    variable.assign(np.full(variable.shape, np.nan, variable.dtype))
+    gan.save(tmp_path / "nan.keras")
+    assert main(["export", "--model", str(tmp_path / "nan.keras"), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"tf-t2v export: error: The model '{tmp_path}/nan.keras' has NaN or infinite weights in 1 ")
+    assert err.count("\n") == 1 and not os.path.exists(tmp_path / "m")
