@@ -26,9 +26,34 @@ RUNNER = os.path.join(os.path.dirname(__file__), "distributed_run.py")
 def test_auto_precision_follows_the_hardware(monkeypatch, flags, device, expected):
     monkeypatch.setattr(strategy_lib, "cpu_flags", lambda: flags)
     monkeypatch.setattr(strategy_lib, "accelerator", lambda: device)
+    monkeypatch.setattr(strategy_lib, "_probed", {"speedup": 1.6})  # what bf16 units measured
     assert strategy_lib.choose_precision("auto") == expected
     assert strategy_lib.choose_precision("float32") == "float32"
     assert strategy_lib.choose_precision("mixed_bfloat16") == "mixed_bfloat16"
+
+
+@pytest.mark.parametrize("speedup, expected", [(1.6, "mixed_bfloat16"), (1.05, "float32"), (0.15, "float32")])
+def test_auto_precision_on_bf16_flags_follows_the_probe(monkeypatch, speedup, expected):
+    calls = []
+    monkeypatch.setattr(strategy_lib, "cpu_flags", lambda: {"avx512_bf16"})
+    monkeypatch.setattr(strategy_lib, "accelerator", lambda: None)
+    monkeypatch.setattr(strategy_lib, "_probed", {})
+    monkeypatch.setattr(strategy_lib, "bfloat16_speedup", lambda: calls.append(1) or speedup)
+    assert strategy_lib.choose_precision("auto") == expected
+    assert strategy_lib.choose_precision("auto") == expected
+    assert len(calls) == 1  # probed once per process
+
+
+def test_auto_precision_without_bf16_flags_never_probes(monkeypatch):
+    monkeypatch.setattr(strategy_lib, "cpu_flags", lambda: {"avx2", "fma"})
+    monkeypatch.setattr(strategy_lib, "accelerator", lambda: None)
+    monkeypatch.setattr(strategy_lib, "bfloat16_speedup", lambda: pytest.fail("probed without bf16 units"))
+    assert strategy_lib.choose_precision("auto") == "float32"
+
+
+def test_bfloat16_probe_times_both_kinds_of_matmul():
+    speedup = strategy_lib.bfloat16_speedup(size=64, repeats=1)
+    assert np.isfinite(speedup) and speedup > 0
 
 
 def test_precision_and_strategy_names_are_checked(monkeypatch):

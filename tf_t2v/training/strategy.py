@@ -40,12 +40,42 @@ def accelerator():
     return None
 
 
+def bfloat16_speedup(size=512, repeats=3):
+    """How many times faster a (size x size) bfloat16 matmul runs than a float32 one on the CPU.
+
+    The best of `repeats` timings of each, after one warm-up run; above 1 means bfloat16 pays.
+    A fraction of a second at the default size.
+    """
+    import time
+
+    times = {}
+    for dtype in (tf.float32, tf.bfloat16):
+        with tf.device("/CPU:0"):
+            a = tf.random.stateless_normal((size, size), seed=(1, 2), dtype=tf.float32)
+            a = tf.cast(a, dtype)
+            tf.linalg.matmul(a, a).numpy()  # warm-up: kernels chosen, memory touched
+            best = float("inf")
+            for _ in range(repeats):
+                start = time.perf_counter()
+                tf.linalg.matmul(a, a).numpy()
+                best = min(best, time.perf_counter() - start)
+        times[dtype] = best
+    return times[tf.float32] / max(times[tf.bfloat16], 1e-9)
+
+
+# The probe's verdict per process: bfloat16 must run at least this much faster than float32.
+BF16_MIN_SPEEDUP = 1.1
+_probed = {}
+
+
 def choose_precision(precision="auto", strategy=None):
     """The Keras dtype policy name for `precision`.
 
-    "auto" gives "mixed_bfloat16" on a TPU or GPU, or on a CPU with bfloat16 arithmetic
-    (avx512_bf16 or amx_bf16); "float32" elsewhere, where bfloat16 is emulated and several times
-    slower than float32.
+    "auto" gives "mixed_bfloat16" on a TPU or GPU; on a CPU, only where it has bfloat16
+    arithmetic (avx512_bf16 or amx_bf16 in its flags) and a short probe (`bfloat16_speedup`,
+    once per process) finds a bfloat16 matmul at least `BF16_MIN_SPEEDUP` times faster than a
+    float32 one; "float32" elsewhere (without those units bfloat16 is emulated and several
+    times slower). The probe's figure is logged.
 
     Args:
         precision: str. "auto", "float32" or "mixed_bfloat16".
@@ -57,9 +87,12 @@ def choose_precision(precision="auto", strategy=None):
         raise ValueError(f"precision must be 'auto', 'float32' or 'mixed_bfloat16'; got {precision!r}.")
     if isinstance(strategy, tf.distribute.TPUStrategy) or accelerator():
         return "mixed_bfloat16"
-    if cpu_flags() & set(BF16_CPU_FLAGS):
-        return "mixed_bfloat16"
-    return "float32"
+    if not cpu_flags() & set(BF16_CPU_FLAGS):
+        return "float32"
+    if "speedup" not in _probed:
+        _probed["speedup"] = bfloat16_speedup()
+        logging.info("bfloat16 matmul ran %.2fx float32 on this CPU.", _probed["speedup"])
+    return "mixed_bfloat16" if _probed["speedup"] >= BF16_MIN_SPEEDUP else "float32"
 
 
 def _tf_config():
