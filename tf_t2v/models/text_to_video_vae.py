@@ -211,3 +211,9 @@ class TextToVideoVAE(TextToVideo):
         config.update(kl_weight=self.kl_weight, temporal_weight=self.temporal_weight, free_bits=self.free_bits,
                       prior_share=self.prior_share, adversarial_weight=self.adversarial_weight)
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config.setdefault("discriminator", None)  # models saved before the critic existed have none
+        return super().from_config(config)
