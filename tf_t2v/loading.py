@@ -175,6 +175,6 @@ def _load_keras(path):
         raise ValueError(f"Cannot load {path!r} as a tf_t2v model (safe mode on): {reason}") from e
     if not isinstance(model, TextToVideo):
         raise ValueError(f"{path!r} holds a {type(model).__name__}, not a tf_t2v text-to-video model.")
-    _check_finite(model.weights, path)
+    _check_finite(model, path)
     model.use_served_functions(TextToVideoSampler.from_keras_model(model))
     return model

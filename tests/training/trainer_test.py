@@ -188,3 +188,22 @@ def test_general_presets_build_models_of_their_data_shape(preset, shape):
     assert type(model).__name__ == "TextToVideoVAE"
     assert (model.num_frames,) + model.frame_size == shape
     assert model.g_optimizer.built
+
+
+def test_nan_in_the_ema_generator_stops_the_run_before_any_backup(tiny_data_dir, tmp_path):
+    """The losses stay finite (the online weights train them); the EMA copy is checked at the epoch end."""
+
+    def nan_ema_gan(vocabulary, cfg):
+        gan = trainer.build_gan(vocabulary, cfg)
+        gan.build()
+        variable = gan.ema_generator.weights[0]
+        variable.assign(np.full(variable.shape, np.nan, variable.dtype))
+        return gan
+
+    run_dir = tmp_path / "run"
+    cfg = tiny(tiny_data_dir, "train.steps=2", "train.eval_every_steps=0")
+    with pytest.raises(ValueError, match=r"^TextToVideoGAN after epoch 1 has NaN or infinite weights in 1 of its \d+ "
+                                         r"variables \(ema_generator/.*\); it is not backed up and training stops"):
+        train(cfg, str(run_dir), model_fn=nan_ema_gan, verbose=0)
+    assert trainer.backed_up_epoch(str(run_dir / "backup")) == 0
+    assert not (run_dir / "model.keras").exists() and os.listdir(run_dir / "checkpoints") == []

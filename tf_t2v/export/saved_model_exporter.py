@@ -212,7 +212,7 @@ class SavedModelExporter:
         if not model_name:
             raise ValueError(f"Cannot export to {out!r}: expected saved_models/NAME/VERSION.")
         check_model_name(model_name)
-        check_finite_weights(self.model.weights, type(self.model).__name__,
+        check_finite_weights(self.model, type(self.model).__name__,
                              f"nothing is exported to {out}; export an earlier checkpoint.")
         if os.path.isdir(base_path):
             for name in os.listdir(base_path):  # an overwrite killed between its two renames

@@ -179,7 +179,7 @@ class AtomicBackupAndRestore(keras.callbacks.Callback):
     def save(self, epoch):
         """Backs up the state after `epoch` finished epochs: weights, then the metadata naming them."""
         check_finite_weights(
-            self.model.weights, f"{type(self.model).__name__} after epoch {epoch}",
+            self.model, f"{type(self.model).__name__} after epoch {epoch}",
             f"it is not backed up and training stops; {self.backup_dir} still holds the state after "
             f"epoch {AtomicBackupAndRestore.finished_epochs(self.backup_dir)}. Lower the learning "
             "rates or try another seed.",

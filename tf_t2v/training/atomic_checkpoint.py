@@ -21,7 +21,7 @@ def save_model_atomically(model, path):
     that fills the disk (ENOSPC, EDQUOT, as Python or h5py reports it) is one OSError line, the
     temporary file removed.
     """
-    check_finite_weights(model.weights, type(model).__name__,
+    check_finite_weights(model, type(model).__name__,
                          f"{path} is not written. Lower the learning rates or try another seed.")
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".tmp-{os.getpid()}-{name}")  # still ends in .keras, as save() requires
