@@ -38,6 +38,15 @@ def fit(model, folder, epochs):
     return recorder
 
 
+def backed_up_once(folder, **kwargs):
+    """A model and its callback, with the backup of epoch 1 written."""
+    model = new_model()
+    callback = AtomicBackupAndRestore(folder, **kwargs)
+    callback.set_model(model)
+    callback.save(1)
+    return model, callback
+
+
 def test_a_new_fit_resumes_after_the_last_finished_epoch_with_the_optimizer_state(tmp_path):
     folder = str(tmp_path / "backup")
     first = new_model(seed=1)
@@ -78,10 +87,7 @@ def test_files_of_a_run_killed_mid_backup_do_not_count(tmp_path):
 
 def test_a_failed_backup_leaves_the_previous_one(tmp_path):
     folder = str(tmp_path)
-    model = new_model()
-    callback = AtomicBackupAndRestore(folder)
-    callback.set_model(model)
-    callback.save(1)
+    model, callback = backed_up_once(folder)
 
     def broken_save_weights(path, *args, **kwargs):
         with open(path, "wb") as f:
@@ -157,20 +163,14 @@ def test_the_epoch_and_step_counter_are_checked_against_the_weights(tmp_path):
 
 def test_extra_metadata_is_recorded_with_every_backup(tmp_path):
     folder = str(tmp_path / "backup")
-    model = new_model()
-    callback = AtomicBackupAndRestore(folder, metadata={"vocabulary_sha256": "abc"})
-    callback.set_model(model)
-    callback.save(1)
+    backed_up_once(folder, metadata={"vocabulary_sha256": "abc"})
     assert AtomicBackupAndRestore.read_metadata(folder)["vocabulary_sha256"] == "abc"
     assert AtomicBackupAndRestore.read_metadata(str(tmp_path / "none")) == {}
 
 
 def test_non_finite_weights_are_not_backed_up(tmp_path):
     folder = str(tmp_path / "backup")
-    model = new_model()
-    callback = AtomicBackupAndRestore(folder)
-    callback.set_model(model)
-    callback.save(1)
+    model, callback = backed_up_once(folder)
     model.layers[1].bias.assign([np.nan])
     with pytest.raises(ValueError, match=r"^Sequential after epoch 2 has NaN or infinite weights in 1 of its 4 "
                                          r"variables \(sequential/dense_\d+/bias\); it is not backed up .* still "
