@@ -3,8 +3,10 @@
     tf-t2v export --model runs/s32/model.keras --out saved_models/moving_shapes/1
     tf-t2v export --model runs/s32/model.keras --out saved_models/moving_shapes   # next version
 
-The version is written to a temporary folder and renamed into place; `models.config` beside the
-model folder then lists every model of the serving root. Serve it with
+The version is written to a temporary folder and renamed into place, never over another
+export's version (two exports to one base path get a version each; `--overwrite` swaps the old
+version for the new in one step); `models.config` beside the model folder then lists every model
+of the serving root. Serve it with
 `docker run -p 8500:8500 -p 8501:8501 -v "$PWD/saved_models:/models" tensorflow/serving
 --model_config_file=/models/models.config` (see docs/serving.md).
 """
