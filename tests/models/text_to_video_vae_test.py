@@ -119,3 +119,11 @@ class TextToVideoVAETest(TestCase):
         self.assertIsInstance(restored.discriminator, FrameCritic)
         self.assertEqual(restored.adversarial_weight, 0.1)
         np.testing.assert_array_equal(restored.generate(["a red circle"], seed=3), model.generate(["a red circle"], seed=3))
+
+    def test_a_config_from_before_the_critic_loads_without_one(self):
+        model = tiny_vae()
+        config = model.get_config()
+        del config["discriminator"], config["adversarial_weight"], config["prior_share"]
+        restored = TextToVideoVAE.from_config(config)
+        self.assertIsNone(restored.discriminator)
+        self.assertEqual((restored.adversarial_weight, restored.prior_share), (0.0, 0.0))
