@@ -183,3 +183,16 @@ def test_your_own_clips_build_train_export_and_generate(tmp_path, capfd):
                  "--seed", "3"]) == 0
     clip = np.load(out)
     assert clip.shape == (1, 4, 16, 16, 3) and clip.dtype == np.uint8
+
+
+def test_the_help_lists_every_preset(capsys):
+    from tf_t2v.cli import train as train_cli
+    from tf_t2v.training import config as config_lib
+
+    config_lib.get_preset("tiny")  # imports every family's presets
+    assert sorted(train_cli.SPRITE_PRESETS + train_cli.GENERAL_PRESETS) == sorted(config_lib.PRESETS)
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for name in config_lib.PRESETS:
+        assert re.search(rf"\b{name}\b", out), name

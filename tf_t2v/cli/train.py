@@ -12,6 +12,9 @@ import os
 
 STRATEGIES = ("auto", "default", "mirrored", "multi_worker", "tpu")
 PROGRESS = {"bar": 1, "epoch": 2, "none": 0}
+# Listed in the help without importing TensorFlow; a test keeps them equal to the registered presets.
+SPRITE_PRESETS = ("tiny", "single_32", "single_64", "double_64")
+GENERAL_PRESETS = ("general_tiny", "scenes_64", "scenes_32", "digits_64", "shapes_general_64", "clips_32", "clips_64")
 
 
 def add_parser(subparsers):
@@ -19,8 +22,9 @@ def add_parser(subparsers):
         "train",
         help="train a model (resumes an interrupted run)",
         description=__doc__.split("\n\n")[0],
-        epilog="Presets: tiny, single_32, single_64, double_64. Configuration keys: data.*, model.*, train.*, "
-        "strategy; see tf_t2v.training.config.",
+        epilog=f"Presets: {', '.join(SPRITE_PRESETS)} (sprite family, moving_shapes); {', '.join(GENERAL_PRESETS)} "
+        "(general family: scenes, moving_digits, your own captioned_videos). Configuration keys: data.*, model.*, "
+        "train.*, strategy; see tf_t2v.training.config.",
     )
     parser.add_argument("--preset", required=True, help="named starting configuration, e.g. single_32")
     parser.add_argument("--config", metavar="YAML", help="YAML file overriding the preset")
