@@ -177,3 +177,36 @@ def test_non_finite_weights_are_not_backed_up(tmp_path):
                                          r"holds the state after epoch 1\."):
         callback.save(2)
     assert AtomicBackupAndRestore.read(folder) == (1, os.path.join(folder, "epoch-0001.weights.h5"))
+
+
+def test_a_disk_without_room_for_the_backup_is_one_line_before_any_write(tmp_path, monkeypatch):
+    import collections
+    import errno
+    import shutil
+
+    folder = str(tmp_path)
+    model, callback = backed_up_once(folder)
+    written = []
+    model.save_weights = lambda path, *args, **kwargs: written.append(path)  # h5py is never reached
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 1000, 1000))
+    with pytest.raises(OSError, match="the disk is full") as raised:
+        callback.save(2)
+    assert raised.value.errno == errno.ENOSPC and "\n" not in str(raised.value)
+    assert written == []
+    assert sorted(os.listdir(folder)) == ["epoch-0001.weights.h5", "training_metadata.json"]
+
+
+def test_a_full_disk_during_the_backup_write_is_the_one_line_error(tmp_path):
+    import errno
+
+    folder = str(tmp_path)
+    model, callback = backed_up_once(folder)
+
+    def full(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    model.save_weights = full
+    with pytest.raises(OSError, match="the disk is full"):
+        callback.save(2)
+    assert AtomicBackupAndRestore.read(folder) == (1, os.path.join(folder, "epoch-0001.weights.h5"))

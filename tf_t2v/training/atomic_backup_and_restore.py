@@ -1,14 +1,16 @@
 """`AtomicBackupAndRestore`: the training state at every epoch end, restored when training starts again."""
 
+import errno
 import json
 import logging
 import os
 import re
+import shutil
 
 import keras
 import tensorflow as tf
 
-from tf_t2v.io.files import write_text_atomically
+from tf_t2v.io.files import disk_full_error, full_disk_in_one_line, is_remote, write_text_atomically
 from tf_t2v.io.finite_weights import check_finite_weights
 
 METADATA = "training_metadata.json"  # the name keras.callbacks.BackupAndRestore gives it
@@ -173,6 +175,22 @@ class AtomicBackupAndRestore(keras.callbacks.Callback):
                 f"{steps} optimizer steps (an epoch takes at least one): {start_over}"
             )
 
+    def _check_room(self, path):
+        """The one-line disk-full OSError unless the backup's folder has room for its weights.
+
+        Checked before writing, not caught after: h5py can take the process down on a full disk
+        rather than raise. The need is the larger of the weights' bytes and the last backup's
+        size, plus a margin for the file's own structure."""
+        if is_remote(self.backup_dir):
+            return
+        need = sum(int(v.numpy().nbytes) for v in self.model.weights)
+        for old in tf.io.gfile.listdir(self.backup_dir):
+            if _WEIGHTS.match(old):
+                need = max(need, os.path.getsize(os.path.join(self.backup_dir, old)))
+        need = int(need * 1.05) + (1 << 20)
+        if shutil.disk_usage(self.backup_dir).free < need:
+            raise disk_full_error(path, OSError(errno.ENOSPC, "no room for the backup"))
+
     def on_epoch_end(self, epoch, logs=None):
         self.save(epoch + 1)
 
@@ -188,9 +206,11 @@ class AtomicBackupAndRestore(keras.callbacks.Callback):
         path = os.path.join(self.backup_dir, name)
         tmp = os.path.join(self.backup_dir, f"{_TEMPORARY}{os.getpid()}-{name}")  # ends in .weights.h5
         tf.io.gfile.makedirs(self.backup_dir)
+        self._check_room(path)
         try:
-            self.model.save_weights(tmp, overwrite=True)
-            tf.io.gfile.rename(tmp, path, overwrite=True)
+            with full_disk_in_one_line(path):
+                self.model.save_weights(tmp, overwrite=True)
+                tf.io.gfile.rename(tmp, path, overwrite=True)
         finally:
             if tf.io.gfile.exists(tmp):
                 tf.io.gfile.remove(tmp)
