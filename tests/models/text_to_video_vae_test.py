@@ -92,8 +92,9 @@ class TextToVideoVAETest(TestCase):
         motion = np.abs(np.diff(fake, axis=1) - np.diff(real, axis=1)).mean()
         expected = np.abs(fake - real).mean() + 0.5 * motion
         self.assertAllClose(float(values["prior_rec_loss"]), expected, atol=1e-5)
-        self.assertAllClose(float(values["loss"]), 0.5 * (float(values["rec_loss"]) + 0.5 * float(values["temporal_loss"]))
-                            + 0.5 * expected + model.kl_weight * float(values["kl"]), atol=1e-5)
+        posterior_terms = float(values["rec_loss"]) + 0.5 * float(values["temporal_loss"])
+        self.assertAllClose(float(values["loss"]), 0.5 * posterior_terms + 0.5 * expected
+                            + model.kl_weight * float(values["kl"]), atol=1e-5)
 
     def test_prior_share_outside_zero_to_one_is_refused(self):
         for share in (-0.1, 1.0):
@@ -118,7 +119,8 @@ class TextToVideoVAETest(TestCase):
         restored = keras.saving.load_model(path, safe_mode=True, compile=False)
         self.assertIsInstance(restored.discriminator, FrameCritic)
         self.assertEqual(restored.adversarial_weight, 0.1)
-        np.testing.assert_array_equal(restored.generate(["a red circle"], seed=3), model.generate(["a red circle"], seed=3))
+        prompt = ["a red circle"]
+        np.testing.assert_array_equal(restored.generate(prompt, seed=3), model.generate(prompt, seed=3))
 
     def test_a_config_from_before_the_critic_loads_without_one(self):
         model = tiny_vae()

@@ -9,6 +9,7 @@ from tf_t2v.models.text_to_video import TextToVideo
 # Loss tracker names, in the order `metrics` lists them.
 LOSSES = ("loss", "rec_loss", "temporal_loss", "prior_rec_loss", "kl", "g_adv", "d_loss")
 
+
 @keras.saving.register_keras_serializable(package="tf_t2v")
 class TextToVideoVAE(TextToVideo):
     """Learns any captioned clips: a conditional VAE with a text-conditioned prior.
@@ -138,7 +139,8 @@ class TextToVideoVAE(TextToVideo):
         z = mean + ops.exp(0.5 * logvar) * eps
         batch = ops.shape(video)[0]
         if self.prior_share > 0:  # the last rows of the batch decode from the prior's mean
-            from_prior = ops.arange(batch) >= batch - ops.cast(ops.round(self.prior_share * ops.cast(batch, "float32")), "int32")
+            count = ops.cast(ops.round(self.prior_share * ops.cast(batch, "float32")), "int32")
+            from_prior = ops.arange(batch) >= batch - count
             z = ops.where(from_prior[:, None], prior_mean, z)
         else:
             from_prior = ops.zeros((batch,), "bool")
