@@ -150,8 +150,9 @@ class TextToVideoVAE(TextToVideo):
                                 axis=(1, 2, 3, 4))
         posterior = ops.cast(ops.logical_not(from_prior), "float32")
         prior = 1.0 - posterior
-        rec_loss = ops.sum(error * posterior) / ops.maximum(ops.sum(posterior), 1.0)
-        temporal_loss = ops.sum(motion_error * posterior) / ops.maximum(ops.sum(posterior), 1.0)
+        posterior_rows = ops.maximum(ops.sum(posterior), 1.0)
+        rec_loss = ops.sum(error * posterior) / posterior_rows
+        temporal_loss = ops.sum(motion_error * posterior) / posterior_rows
         prior_rec_loss = (ops.sum((error + self.temporal_weight * motion_error) * prior)
                           / ops.maximum(ops.sum(prior), 1.0))
         kl = 0.5 * (prior_logvar - logvar + (ops.exp(logvar) + ops.square(mean - prior_mean))
@@ -164,7 +165,7 @@ class TextToVideoVAE(TextToVideo):
         g_adv = ops.zeros(())
         if self.discriminator is not None:
             logits = ops.reshape(self.discriminator(fake, training=training), (batch, -1))
-            g_adv = -ops.sum(ops.mean(logits, axis=1) * posterior) / ops.maximum(ops.sum(posterior), 1.0)
+            g_adv = -ops.sum(ops.mean(logits, axis=1) * posterior) / posterior_rows
             loss = loss + self.adversarial_weight * g_adv
         values = dict(loss=loss, rec_loss=rec_loss, temporal_loss=temporal_loss, prior_rec_loss=prior_rec_loss,
                       kl=ops.sum(kl_dims), g_adv=g_adv, d_loss=ops.zeros(()))

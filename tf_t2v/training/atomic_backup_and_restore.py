@@ -3,11 +3,13 @@
 import errno
 import json
 import logging
+import math
 import os
 import re
 import shutil
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tf_t2v.io.files import disk_full_error, full_disk_in_one_line, is_remote, write_text_atomically
@@ -183,7 +185,7 @@ class AtomicBackupAndRestore(keras.callbacks.Callback):
         size, plus a margin for the file's own structure."""
         if is_remote(self.backup_dir):
             return
-        need = sum(int(v.numpy().nbytes) for v in self.model.weights)
+        need = sum(math.prod(v.shape) * np.dtype(v.dtype).itemsize for v in self.model.weights)  # no copies
         for old in tf.io.gfile.listdir(self.backup_dir):
             if _WEIGHTS.match(old):
                 need = max(need, os.path.getsize(os.path.join(self.backup_dir, old)))
