@@ -30,3 +30,14 @@ def scenes_64_dir(tmp_path_factory):
     """A data_dir holding a small scenes/scenes_64 build."""
     splits = {"train": 8, "validation": 8, "test": 24, "test_unseen": 8}
     return build_tiny_scenes(str(tmp_path_factory.mktemp("scenes_64")), "scenes_64", splits)
+
+
+@pytest.fixture(scope="session")
+def digits_64_dir(tmp_path_factory):
+    """A data_dir holding a small moving_digits/single_64 build."""
+    from tfds_builders.moving_digits import Builder
+
+    data_dir = str(tmp_path_factory.mktemp("digits_64"))
+    splits = {"train": 8, "validation": 8, "test": 24, "test_unseen": 8}
+    Builder(config="single_64", data_dir=data_dir, split_sizes=splits).download_and_prepare()
+    return data_dir

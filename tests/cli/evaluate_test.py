@@ -11,7 +11,8 @@ from tf_t2v.loading import default_model_path
 def test_unknown_dataset_is_a_one_line_error(capsys):
     assert main(["evaluate", "--dataset", "mnist/single_64"]) == 2
     err = capsys.readouterr().err
-    assert "--dataset must be one of moving_shapes/double_64" in err and "Traceback" not in err
+    assert "--dataset must be one of moving_digits/single_64, moving_shapes/double_64" in err
+    assert "moving_digits/double_64" not in err and "Traceback" not in err
 
 
 def test_unbuilt_dataset_names_the_build_command(tmp_path, capsys):

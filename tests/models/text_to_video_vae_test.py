@@ -66,6 +66,24 @@ class TextToVideoVAETest(TestCase):
         prompts = ["a red circle", "the blue square moves left"]
         np.testing.assert_array_equal(restored.generate(prompts, seed=3), model.generate(prompts, seed=3))
 
+    def test_motion_weight_puts_the_loss_on_what_moves(self):
+        video = -np.ones((2, 4, 16, 16, 3), np.float32)
+        for t in range(4):
+            video[0, t, 2:4, 3 * t:3 * t + 2] = 1.0  # a dot crossing a black clip
+        video[1] = 0.3  # a static grey clip
+        model = tiny_vae(motion_weight=20.0)
+        weights = np.asarray(model.pixel_weights(video))
+        self.assertEqual(weights.shape, (2, 4, 16, 16, 1))
+        self.assertAllClose(weights.mean(axis=(1, 2, 3, 4)), [1.0, 1.0], atol=1e-5)
+        self.assertAllClose(weights[1], np.ones_like(weights[1]))  # nothing moves: all equal
+        dot, background = weights[0, 0, 2, 0, 0], weights[0, 0, 10, 10, 0]
+        self.assertGreater(dot, 10 * background)
+        flat = np.asarray(tiny_vae().pixel_weights(video))
+        self.assertAllClose(flat, np.ones_like(flat))
+        self.assertEqual(model.get_config()["motion_weight"], 20.0)
+        with pytest.raises(ValueError, match="motion_weight must be >= 0"):
+            tiny_vae(motion_weight=-1.0)
+
     def test_kl_is_zero_when_the_posterior_is_the_prior(self):
         model = tiny_vae()  # zero-initialised heads: posterior and prior are both N(0, 1)
         batch = next(iter(two_caption_batches()))

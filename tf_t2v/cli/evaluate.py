@@ -1,8 +1,9 @@
-"""`tf-t2v evaluate`: how often a model's clips show what their captions say, on moving_shapes or scenes.
+"""`tf-t2v evaluate`: how often a model's clips show what their captions say, on moving_shapes, scenes or moving_digits.
 
     tf-t2v evaluate --model saved_models/moving_shapes/1 --dataset moving_shapes/single_64 \
         --split test --data-dir data --out reports/single_64-test
     tf-t2v evaluate --model M --dataset scenes/scenes_64 --split test --data-dir data
+    tf-t2v evaluate --model M --dataset moving_digits/single_64 --split test_unseen --data-dir data
 
 Generates a clip for every caption of the split with each seed, reads the clips with the
 package's trained attribute evaluator, and writes report.json, report.md and samples.png, with
@@ -10,26 +11,28 @@ the same numbers for the real clips as the ceiling. moving_shapes: accuracy per 
 share of clips with every attribute right, and the spread of the first-frame position over
 seeds. scenes: accuracy of each attribute the caption names, the share with every named one
 right, defaults kept for the unnamed ones (weather clear, camera static, style natural, no
-subject), the spread over seeds of an unnamed time or place, and frame-to-frame change. Both:
-the Frechet distance to the real clips in the evaluator's feature space, real against real
+subject), the spread over seeds of an unnamed time or place, and frame-to-frame change.
+moving_digits: the digit, the axis and the spec's bounce (3 px a frame) read by a digit reader,
+speed and drift, and the spread of the start over seeds. All: the Frechet distance to the real clips in the evaluator's feature space, real against real
 beside it.
 """
 
 # Dataset -> the shipped model evaluated when no --model is given, per config (None: any).
 SHIPPED_MODELS = {"moving_shapes": {"double_64": "moving_shapes_double", None: "moving_shapes"},
-                  "scenes": {None: "scenes"}}
+                  "scenes": {None: "scenes"}, "moving_digits": {None: "moving_digits"}}
 
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
         "evaluate",
-        help="score a model's clips against their captions (moving_shapes, scenes)",
+        help="score a model's clips against their captions (moving_shapes, scenes, moving_digits)",
         description=__doc__.split("\n\n")[0],
     )
     parser.add_argument("--model", default=None,
                         help="SavedModel folder or .keras file (default: the shipped model for the dataset)")
     parser.add_argument("--dataset", default="moving_shapes/single_64",
-                        help="moving_shapes/<config> or scenes/<config>, e.g. scenes/scenes_64")
+                        help="moving_shapes/<config>, scenes/<config> or moving_digits/single_64, "
+                             "e.g. scenes/scenes_64")
     parser.add_argument("--split", default="test", help="test, test_unseen, validation or train")
     parser.add_argument("--data-dir", default=None, help="where the dataset is built")
     parser.add_argument("--seeds", type=int, default=3, metavar="N", help="clips per caption (default: 3)")
@@ -45,9 +48,10 @@ def run(args):
 
     from tf_t2v.eval.shipped_evaluators import DATASET_CONFIGS
 
+    evaluated = {**DATASET_CONFIGS, "moving_digits": ("single_64",)}  # the digit reader reads one digit
     name, _, config = args.dataset.partition("/")
-    if config not in DATASET_CONFIGS.get(name, ()):
-        accepted = ", ".join(sorted(f"{d}/{c}" for d, configs in DATASET_CONFIGS.items() for c in configs))
+    if config not in evaluated.get(name, ()):
+        accepted = ", ".join(sorted(f"{d}/{c}" for d, configs in evaluated.items() for c in configs))
         raise ValueError(f"--dataset must be one of {accepted}; got {args.dataset!r}.")
     if args.seeds < 1 or (args.num is not None and args.num < 1):
         raise ValueError("--seeds and --num must be positive integers.")
@@ -55,9 +59,7 @@ def run(args):
     if os.path.exists(out) and not os.path.isdir(out):
         raise NotADirectoryError(f"--out {out!r} exists and is not a folder.")
 
-    from tf_t2v.eval.model_evaluation import evaluate_model, markdown_report, write_reports
-    from tf_t2v.eval.scenes_evaluation import evaluate_scenes_model
-    from tf_t2v.eval.scenes_evaluation import markdown_report as scenes_markdown_report
+    from tf_t2v.eval import digits_evaluation, model_evaluation, scenes_evaluation
     from tf_t2v.loading import default_model_path, load
 
     shipped = SHIPPED_MODELS[name].get(config, SHIPPED_MODELS[name][None])
@@ -65,14 +67,19 @@ def run(args):
     if model_path is None:
         raise FileNotFoundError(f"No --model given and no shipped {shipped} model found; give --model.")
     model = load(model_path)
-    evaluate = evaluate_scenes_model if name == "scenes" else evaluate_model
+    evaluate, markdown = {
+        "moving_shapes": (model_evaluation.evaluate_model, model_evaluation.markdown_report),
+        "scenes": (scenes_evaluation.evaluate_scenes_model, scenes_evaluation.markdown_report),
+        "moving_digits": (digits_evaluation.evaluate_digits_model, digits_evaluation.markdown_report),
+    }[name]
     result = evaluate(model, config, args.split, data_dir=args.data_dir, seeds=range(args.seeds), num=args.num)
-    markdown = scenes_markdown_report if name == "scenes" else markdown_report
-    paths = write_reports(result, out, model_name=model_path, markdown=markdown)
+    paths = model_evaluation.write_reports(result, out, model_name=model_path, markdown=markdown)
     print(f"{args.dataset} {args.split}: {result['captions']} captions x {args.seeds} seeds")
     fd = result["frechet_distance"]
     if name == "scenes":
         _print_scenes(result)
+    elif name == "moving_digits":
+        _print_digits(result)
     else:
         gen, real, div = result["generated"], result["real"], result["diversity"]
         print("  generated: " + ", ".join(f"{k} {v:.4f}" for k, v in gen.items()))
@@ -102,3 +109,14 @@ def _print_scenes(result):
                   f"bits (real {spread['real_entropy_bits']:.2f})")
     print(f"  frame-to-frame change {temporal['generated']['frame_change']:.2f} "
           f"(real {temporal['real']['frame_change']:.2f})")
+
+
+def _print_digits(result):
+    gen, real, div = result["generated"], result["real"], result["diversity"]
+    motion = result["motion"]
+    print("  generated: " + ", ".join(f"{k} {v:.4f}" for k, v in gen.items()))
+    print("  real:      " + ", ".join(f"{k} {v:.4f}" for k, v in real.items()))
+    print(f"  speed {motion['generated']['speed']:.2f} px a frame (real {motion['real']['speed']:.2f}), "
+          f"distance to the spec's bounce {motion['generated']['bounce_error']:.2f} px "
+          f"(real {motion['real']['bounce_error']:.2f})")
+    print(f"  first-frame spread {div['generated_px']:.2f} px vs real {div['real_px']:.2f} px")

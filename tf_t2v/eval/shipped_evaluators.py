@@ -1,7 +1,8 @@
 """The trained attribute evaluators shipped with the package, by dataset config.
 
-Above both kinds of evaluator: an `AttributeEvaluator` file per config in
-`tf_t2v/eval/evaluators/`, and for double_64 a `HueSeparatedEvaluator` over the single_64 one.
+Above every kind of evaluator: an `AttributeEvaluator` file per moving_shapes or scenes config
+in `tf_t2v/eval/evaluators/`, for moving_shapes double_64 a `HueSeparatedEvaluator` over the
+single_64 one, and one `DigitReader` file for moving_digits.
 """
 
 import os
@@ -9,20 +10,24 @@ import os
 import keras
 
 import tf_t2v.eval.attribute_evaluator  # noqa: F401  (registers the AttributeEvaluator the files hold)
+import tf_t2v.eval.digit_reader  # noqa: F401  (registers the DigitReader)
 from tf_t2v.eval.hue_separated_evaluator import HueSeparatedEvaluator
 from tfds_builders.moving_shapes import spec
+from tfds_builders.moving_digits import spec as digits_spec
 from tfds_builders.scenes import spec as scenes_spec
 
 # Trained evaluators shipped with the package: dataset config -> file in tf_t2v/eval/evaluators/.
 EVALUATOR_VERSION = 1
 EVALUATORS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "evaluators")
-# Dataset -> its configs; config names are unique across the datasets.
-DATASET_CONFIGS = {"moving_shapes": tuple(spec.CONFIGS), "scenes": tuple(scenes_spec.CONFIGS)}
+# Dataset -> its configs. moving_digits shares config names with moving_shapes: a bare name is
+# read as the first dataset that has it.
+DATASET_CONFIGS = {"moving_shapes": tuple(spec.CONFIGS), "scenes": tuple(scenes_spec.CONFIGS),
+                   "moving_digits": tuple(digits_spec.CONFIGS)}
 
 
 def split_config(name):
-    """("moving_shapes" or "scenes", config) of a config name, bare ("scenes_64") or
-    dataset-qualified ("scenes/scenes_64")."""
+    """(dataset, config) of a config name, bare ("scenes_64", "single_64" is moving_shapes') or
+    dataset-qualified ("scenes/scenes_64", "moving_digits/single_64")."""
     dataset, _, config = name.rpartition("/")
     if not dataset:
         dataset = next((d for d, configs in DATASET_CONFIGS.items() if config in configs), "moving_shapes")
@@ -32,21 +37,26 @@ def split_config(name):
 
 
 def evaluator_path(config):
-    """Path of the shipped evaluator for a config, e.g. "single_64" or "scenes/scenes_64"."""
-    return os.path.join(EVALUATORS_DIR, f"{split_config(config)[1]}-v{EVALUATOR_VERSION}.keras")
+    """Path of the shipped evaluator for a config, e.g. "single_64" or "scenes/scenes_64"; every
+    moving_digits config has the one `DigitReader` file."""
+    dataset, config = split_config(config)
+    stem = dataset if dataset == "moving_digits" else config
+    return os.path.join(EVALUATORS_DIR, f"{stem}-v{EVALUATOR_VERSION}.keras")
 
 
 def load_evaluator(config):
-    """The shipped, trained evaluator for a config: "single_64", "scenes_64", "scenes/scenes_64".
+    """The shipped, trained evaluator for a config: "single_64", "scenes_64", "scenes/scenes_64",
+    "moving_digits/single_64".
 
-    An `AttributeEvaluator`; for double_64 (two objects of different colours), the single_64
-    one applied to each object after splitting the clip by colour (`HueSeparatedEvaluator`).
+    An `AttributeEvaluator`; for moving_shapes double_64 (two objects of different colours), the
+    single_64 one applied to each object after splitting the clip by colour
+    (`HueSeparatedEvaluator`); for moving_digits a `DigitReader`.
     """
     dataset, config = split_config(config)
-    if config == "double_64" and not os.path.exists(evaluator_path(config)):
+    path = evaluator_path(f"{dataset}/{config}")
+    if dataset == "moving_shapes" and config == "double_64" and not os.path.exists(path):
         description = f"single_64-v{EVALUATOR_VERSION} on each object, objects split by colour"
         return HueSeparatedEvaluator(load_evaluator("single_64"), num_objects=2, description=description)
-    path = evaluator_path(config)
     if not os.path.exists(path):
         shipped = sorted(f.split("-v")[0] for f in os.listdir(EVALUATORS_DIR) if f.endswith(".keras"))
         raise ValueError(f"No attribute evaluator for {dataset}/{config}; shipped: {shipped}.")

@@ -18,7 +18,12 @@ class TextToVideoVAE(TextToVideo):
     [-1, 1]}; nothing else is read) encodes the real clip and its caption's conditioning into a
     posterior q(z | clip, text) (`encoder`, a `tf_t2v.video.VideoEncoder`), decodes a sample of
     it with the generator (`tf_t2v.video.VideoDecoder`) and minimises
-    - `rec_loss`: mean absolute error of the decoded clip against the real one,
+    - `rec_loss`: mean absolute error of the decoded clip against the real one; with
+      `motion_weight`, each pixel weighs 1 + motion_weight * (its mean absolute deviation over
+      the channels from the clip's temporal mean), normalised to a mean of 1 per clip, so what
+      moves or changes (a digit bouncing over black, a boat crossing the bay) is not averaged
+      away by a static background that fills most of the frame (the per-pixel median of a
+      small moving object over its possible positions is the background),
     - `temporal_loss`: mean absolute error of their frame-to-frame differences (motion: waves,
       camera moves, falling rain), weighted by `temporal_weight`,
     - `prior_rec_loss`: for a `prior_share` of each batch, the clip is decoded from the prior's
@@ -50,6 +55,7 @@ class TextToVideoVAE(TextToVideo):
         prior_share: float in [0, 1). Share of each batch decoded from the prior's mean.
         discriminator: `tf_t2v.video.FrameCritic` or None. The critic of the adversarial term.
         adversarial_weight: float. Weight of the adversarial term (ignored without a critic).
+        motion_weight: float >= 0. Extra weight of the pixels that change within a clip (0: all equal).
         seed: int. Seed of the training noise.
 
     Example:
@@ -78,6 +84,7 @@ class TextToVideoVAE(TextToVideo):
         prior_share=0.0,
         discriminator=None,
         adversarial_weight=0.0,
+        motion_weight=0.0,
         seed=None,
         **kwargs,
     ):
@@ -95,6 +102,9 @@ class TextToVideoVAE(TextToVideo):
             raise ValueError(f"prior_share must be in [0, 1); got {prior_share}.")
         self.discriminator = discriminator
         self.adversarial_weight = float(adversarial_weight)
+        self.motion_weight = float(motion_weight)
+        if not self.motion_weight >= 0.0:
+            raise ValueError(f"motion_weight must be >= 0; got {motion_weight}.")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSSES}
         text = self._build_sampler()
         video = ops.zeros((1, self.num_frames) + self.frame_size + (3,))
@@ -145,7 +155,7 @@ class TextToVideoVAE(TextToVideo):
         else:
             from_prior = ops.zeros((batch,), "bool")
         fake = ops.cast(self.generator.decode(cond, z), "float32")  # (B, T, H, W, 3)
-        error = ops.mean(ops.abs(fake - video), axis=(1, 2, 3, 4))  # (B,)
+        error = ops.mean(self.pixel_weights(video) * ops.abs(fake - video), axis=(1, 2, 3, 4))  # (B,)
         motion_error = ops.mean(ops.abs((fake[:, 1:] - fake[:, :-1]) - (video[:, 1:] - video[:, :-1])),
                                 axis=(1, 2, 3, 4))
         posterior = ops.cast(ops.logical_not(from_prior), "float32")
@@ -170,6 +180,16 @@ class TextToVideoVAE(TextToVideo):
         values = dict(loss=loss, rec_loss=rec_loss, temporal_loss=temporal_loss, prior_rec_loss=prior_rec_loss,
                       kl=ops.sum(kl_dims), g_adv=g_adv, d_loss=ops.zeros(()))
         return values, fake, posterior
+
+    def pixel_weights(self, video):
+        """Per-pixel weights (B, T, H, W, 1) of the reconstruction error, mean 1 per clip (1 when
+        `motion_weight` is 0): 1 + motion_weight * the pixel's mean absolute deviation from the
+        clip's temporal mean."""
+        if self.motion_weight == 0:
+            return ops.ones_like(video[..., :1])
+        deviation = ops.mean(ops.abs(video - ops.mean(video, axis=1, keepdims=True)), axis=-1, keepdims=True)
+        weight = 1.0 + self.motion_weight * deviation
+        return weight / ops.mean(weight, axis=(1, 2, 3, 4), keepdims=True)
 
     def _critic_loss(self, video, fake, posterior, training):
         """Hinge loss of the critic: real clips against the posterior rows' decoded ones."""
@@ -212,7 +232,8 @@ class TextToVideoVAE(TextToVideo):
     def get_config(self):
         config = super().get_config()
         config.update(kl_weight=self.kl_weight, temporal_weight=self.temporal_weight, free_bits=self.free_bits,
-                      prior_share=self.prior_share, adversarial_weight=self.adversarial_weight)
+                      prior_share=self.prior_share, adversarial_weight=self.adversarial_weight,
+                      motion_weight=self.motion_weight)
         return config
 
     @classmethod
