@@ -84,6 +84,15 @@ class TextToVideoVAETest(TestCase):
         with pytest.raises(ValueError, match="motion_weight must be >= 0"):
             tiny_vae(motion_weight=-1.0)
 
+    def test_l2_weight_adds_the_squared_error(self):
+        batch = next(iter(two_caption_batches()))
+        plain = float(tiny_vae().losses_for(batch)["rec_loss"])
+        both = tiny_vae(l2_weight=2.0)
+        self.assertEqual(both.get_config()["l2_weight"], 2.0)
+        self.assertGreater(float(both.losses_for(batch)["rec_loss"]), plain)  # same weights, same sample
+        with pytest.raises(ValueError, match="l2_weight must be >= 0"):
+            tiny_vae(l2_weight=-0.5)
+
     def test_kl_is_zero_when_the_posterior_is_the_prior(self):
         model = tiny_vae()  # zero-initialised heads: posterior and prior are both N(0, 1)
         batch = next(iter(two_caption_batches()))

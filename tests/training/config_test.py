@@ -143,7 +143,7 @@ def test_model_sections_mirror_the_constructors():
     assert sorted(SPRITE_OBJECTIVES) == arguments(TextToVideoGAN, parts | {"ema_decay", "seed"})
     vae_parts = {"tokenizer", "text_encoder", "generator", "encoder", "ema_decay", "seed", "discriminator",
                  "adversarial_weight"}  # the critic from frame_critic, its weight shared with the sprite family
-    general = {"kl_weight", "temporal_weight", "free_bits", "prior_share"}
+    general = {"kl_weight", "temporal_weight", "free_bits", "prior_share", "motion_weight", "l2_weight"}
     assert sorted(general) == arguments(TextToVideoVAE, vae_parts)
     assert fields(model.frame_critic) == arguments(FrameCritic, ())
     sections = {"family", "decoder", "encoder", "frame_critic"}

@@ -23,7 +23,11 @@ class TextToVideoVAE(TextToVideo):
       the channels from the clip's temporal mean), normalised to a mean of 1 per clip, so what
       moves or changes (a digit bouncing over black, a boat crossing the bay) is not averaged
       away by a static background that fills most of the frame (the per-pixel median of a
-      small moving object over its possible positions is the background),
+      small moving object over its possible positions is the background). With `l2_weight`,
+      the squared error (weighted the same way) is added to it: its optimum
+      is the mean rather than the median, so a small bright object whose place the code does not
+      yet know shows as a faint trace instead of vanishing into the background, which gives the
+      encoder something to say from the first steps.
     - `temporal_loss`: mean absolute error of their frame-to-frame differences (motion: waves,
       camera moves, falling rain), weighted by `temporal_weight`,
     - `prior_rec_loss`: for a `prior_share` of each batch, the clip is decoded from the prior's
@@ -56,6 +60,7 @@ class TextToVideoVAE(TextToVideo):
         discriminator: `tf_t2v.video.FrameCritic` or None. The critic of the adversarial term.
         adversarial_weight: float. Weight of the adversarial term (ignored without a critic).
         motion_weight: float >= 0. Extra weight of the pixels that change within a clip (0: all equal).
+        l2_weight: float >= 0. Weight of the squared error added to the reconstruction loss.
         seed: int. Seed of the training noise.
 
     Example:
@@ -85,6 +90,7 @@ class TextToVideoVAE(TextToVideo):
         discriminator=None,
         adversarial_weight=0.0,
         motion_weight=0.0,
+        l2_weight=0.0,
         seed=None,
         **kwargs,
     ):
@@ -103,8 +109,10 @@ class TextToVideoVAE(TextToVideo):
         self.discriminator = discriminator
         self.adversarial_weight = float(adversarial_weight)
         self.motion_weight = float(motion_weight)
-        if not self.motion_weight >= 0.0:
-            raise ValueError(f"motion_weight must be >= 0; got {motion_weight}.")
+        self.l2_weight = float(l2_weight)
+        for name, value in (("motion_weight", self.motion_weight), ("l2_weight", self.l2_weight)):
+            if not value >= 0.0:
+                raise ValueError(f"{name} must be >= 0; got {value}.")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSSES}
         text = self._build_sampler()
         video = ops.zeros((1, self.num_frames) + self.frame_size + (3,))
@@ -155,7 +163,9 @@ class TextToVideoVAE(TextToVideo):
         else:
             from_prior = ops.zeros((batch,), "bool")
         fake = ops.cast(self.generator.decode(cond, z), "float32")  # (B, T, H, W, 3)
-        error = ops.mean(self.pixel_weights(video) * ops.abs(fake - video), axis=(1, 2, 3, 4))  # (B,)
+        difference = fake - video
+        weighted = self.pixel_weights(video) * (ops.abs(difference) + self.l2_weight * ops.square(difference))
+        error = ops.mean(weighted, axis=(1, 2, 3, 4))  # (B,)
         motion_error = ops.mean(ops.abs((fake[:, 1:] - fake[:, :-1]) - (video[:, 1:] - video[:, :-1])),
                                 axis=(1, 2, 3, 4))
         posterior = ops.cast(ops.logical_not(from_prior), "float32")
@@ -233,7 +243,7 @@ class TextToVideoVAE(TextToVideo):
         config = super().get_config()
         config.update(kl_weight=self.kl_weight, temporal_weight=self.temporal_weight, free_bits=self.free_bits,
                       prior_share=self.prior_share, adversarial_weight=self.adversarial_weight,
-                      motion_weight=self.motion_weight)
+                      motion_weight=self.motion_weight, l2_weight=self.l2_weight)
         return config
 
     @classmethod

@@ -248,6 +248,8 @@ class ModelConfig:
             text prior's mean (the hybrid objective; 0 trains on posterior samples only).
         motion_weight: float >= 0. General family: extra weight of the pixels that change
             within a clip in the reconstruction loss (0: every pixel weighs the same).
+        l2_weight: float >= 0. General family: weight of the squared error added to the L1
+            reconstruction loss.
         adversarial_weight: float. Weight of the generator's adversarial loss (both families).
         reconstruction_weight: float. Weight of the reconstruction loss.
         layer_weight: float. Weight of the layer supervision (sprite alpha and colour,
@@ -273,6 +275,7 @@ class ModelConfig:
     free_bits: float = 0.0
     prior_share: float = 0.0
     motion_weight: float = 0.0
+    l2_weight: float = 0.0
     adversarial_weight: float = 0.1
     reconstruction_weight: float = 0.0
     layer_weight: float = 1.0
@@ -351,7 +354,8 @@ class RunConfig:
         _choice("model.generator.motion", self.model.generator.motion, MOTIONS)
         if self.model.text_encoder.num_pooled is not None:
             _positive("model.text_encoder.num_pooled", self.model.text_encoder.num_pooled)
-        for key in ("model.kl_weight", "model.temporal_weight", "model.free_bits", "model.motion_weight"):
+        for key in ("model.kl_weight", "model.temporal_weight", "model.free_bits", "model.motion_weight",
+                    "model.l2_weight"):
             if not _get(self, key) >= 0 or not math.isfinite(_get(self, key)):
                 raise ValueError(f"{key} must be a finite float >= 0; got {_get(self, key)}.")
         if not 0.0 <= self.model.prior_share < 1.0:

@@ -142,7 +142,8 @@ def build_gan(vocabulary, cfg):
         critic = FrameCritic(**dataclasses.asdict(m.frame_critic)) if m.frame_critic.channels else None
         return TextToVideoVAE(tokenizer, text_encoder, decoder, encoder, ema_decay=cfg.train.ema_decay,
                               kl_weight=m.kl_weight, temporal_weight=m.temporal_weight, free_bits=m.free_bits,
-                              prior_share=m.prior_share, motion_weight=m.motion_weight, discriminator=critic,
+                              prior_share=m.prior_share, motion_weight=m.motion_weight, l2_weight=m.l2_weight,
+                              discriminator=critic,
                               adversarial_weight=m.adversarial_weight if critic else 0.0, seed=cfg.train.seed)
     from tf_t2v.models import TextToVideoGAN
     from tf_t2v.video import VideoDiscriminator, VideoGenerator
