@@ -66,3 +66,32 @@ def test_scenes_report(rendering_model, scenes_64_dir, tmp_path, capsys):
     # test_unseen names time, place and weather in every caption: nothing is left open.
     assert report["named"]["place"] == 6 and report["open_spread"]["place"] is None
     assert "Defaults kept" in (out / "report.md").read_text() and (out / "samples.png").stat().st_size > 1000
+
+
+def test_captioned_videos_needs_a_matcher_and_a_model(tmp_path, capsys):
+    args = ["evaluate", "--dataset", "captioned_videos/uniform_4x16x16", "--data-dir", str(tmp_path),
+            "--out", str(tmp_path / "r")]
+    assert main(args + ["--model", "model.keras"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tf-t2v evaluate: error: captioned_videos/uniform_4x16x16 has no attribute evaluator: "
+                          "give --matcher PATH, a TextVideoMatcher trained on its train clips with `python -m "
+                          "tf_t2v.training.train_text_video_matcher --dataset captioned_videos/uniform_4x16x16 "
+                          f"--data-dir {tmp_path} --output matcher.keras`.")
+    assert err.count("\n") == 1
+    assert main(args + ["--matcher", "matcher.keras"]) == 2
+    assert "--model is required for captioned_videos" in capsys.readouterr().err
+
+
+def test_a_matcher_scores_by_r_precision(rendering_model, scenes_64_dir, tmp_path, capsys):
+    from tf_t2v.training.train_text_video_matcher import TINY_SETTINGS, build_matcher, settings_from
+
+    matcher = tmp_path / "matcher.keras"
+    build_matcher(["a beautiful sunset over the ocean"], settings_from(TINY_SETTINGS)).save(str(matcher))
+    out = tmp_path / "report"
+    assert main(["evaluate", "--model", "rendering", "--dataset", "scenes/scenes_64", "--matcher", str(matcher),
+                 "--data-dir", scenes_64_dir, "--num", "6", "--seeds", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "scenes/scenes_64 test: 6 captions x 1 seeds" in printed and "R-precision over 6 candidates" in printed
+    report = json.loads((out / "report.json").read_text())
+    assert set(report["generated"]) == {"r_precision"} and report["candidates"] == 6
+    assert "R-precision" in (out / "report.md").read_text()
