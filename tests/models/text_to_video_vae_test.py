@@ -93,6 +93,16 @@ class TextToVideoVAETest(TestCase):
         with pytest.raises(ValueError, match="l2_weight must be >= 0"):
             tiny_vae(l2_weight=-0.5)
 
+    def test_the_prior_learns_from_the_kl_alone(self):
+        model = tiny_vae(prior_share=0.5, kl_weight=0.0)  # no KL: nothing may move the prior
+        batch = next(iter(two_caption_batches()))
+        with tf.GradientTape() as tape:
+            loss = model.losses_for(batch, training=True)["loss"]
+        kernel = model.generator.prior_head.kernel
+        grads = tape.gradient(loss, [kernel, model.generator.stem.kernel])
+        self.assertTrue(grads[0] is None or float(tf.reduce_max(tf.abs(grads[0]))) == 0.0)
+        self.assertGreater(float(tf.reduce_max(tf.abs(grads[1]))), 0.0)  # the decoder still learns
+
     def test_kl_is_zero_when_the_posterior_is_the_prior(self):
         model = tiny_vae()  # zero-initialised heads: posterior and prior are both N(0, 1)
         batch = next(iter(two_caption_batches()))

@@ -34,7 +34,8 @@ class TextToVideoVAE(TextToVideo):
       mean instead of a posterior sample, and its L1 and frame-difference errors are scored as
       above (the "hybrid" conditional-VAE objective of Sohn et al., 2015): the text alone must
       then say what the clip shows, which teaches the text encoder and the conditioning the
-      named attributes directly instead of through the small KL gradient,
+      named attributes directly instead of through the small KL gradient; the prior's mean is
+      taken without its gradient there, so the prior itself learns from the KL term only,
     - `kl`: KL(q(z | clip, text) || p(z | text)) per clip, in nats, weighted by `kl_weight`; the
       prior is the generator's own (`VideoDecoder.prior`), so at sampling time the noise of a
       seed is mapped through the prior of the prompt and picks what the caption leaves open
@@ -159,7 +160,9 @@ class TextToVideoVAE(TextToVideo):
         if self.prior_share > 0:  # the last rows of the batch decode from the prior's mean
             count = ops.cast(ops.round(self.prior_share * ops.cast(batch, "float32")), "int32")
             from_prior = ops.arange(batch) >= batch - count
-            z = ops.where(from_prior[:, None], prior_mean, z)
+            # Without its gradient: the prior learns from the KL term alone, so it follows the
+            # posterior codes (what sampling draws from) instead of the code of the average clip.
+            z = ops.where(from_prior[:, None], ops.stop_gradient(prior_mean), z)
         else:
             from_prior = ops.zeros((batch,), "bool")
         fake = ops.cast(self.generator.decode(cond, z), "float32")  # (B, T, H, W, 3)
