@@ -12,7 +12,7 @@ import logging
 import numpy as np
 
 from tf_t2v.eval.frechet_distance import frechet_distance
-from tf_t2v.eval.model_evaluation import check_clip_shape, generate_clips, load_split, score_table
+from tf_t2v.eval.model_evaluation import clips_per_seed, load_split, score_table, sheet_rows, spread_summary
 from tf_t2v.eval.shipped_evaluators import EVALUATOR_VERSION, load_evaluator
 from tfds_builders.moving_digits import render, spec
 
@@ -101,17 +101,13 @@ def evaluate_digits_model(model, config="single_64", split="test", data_dir=None
     rng = np.random.default_rng(0)
     redraw_features = evaluator.read(_redraw(labels, split, rng))["features"]
     per_seed, motions, distances, sheet = [], [], [], None
-    for s in seeds:
-        clips = generate_clips(model, captions, int(s) * n, batch_size)
-        check_clip_shape(clips, real, dataset)
+    for s, clips in clips_per_seed(model, captions, real, dataset, seeds, batch_size):
         read = evaluator.read(clips)
         per_seed.append(digit_scores(read, labels))
         motions.append(motion_figures(read))
         distances.append(frechet_distance(real_read["features"], read["features"]))
         logging.info("seed %d: %s, Frechet %.3f", s, per_seed[-1], distances[-1])
-        if sheet is None:
-            sheet = [(captions[i], real[i], clips[i]) for i in range(min(8, n))]
-        del clips
+        sheet = sheet or sheet_rows(captions, real, clips)
     # What a caption leaves open: where the digit starts, over seeds, against real draws.
     gen_starts, real_starts = [], []
     for i in range(min(diversity_captions, n)):
@@ -136,13 +132,7 @@ def evaluate_digits_model(model, config="single_64", split="test", data_dir=None
             "generated_vs_real_per_seed": distances,
             "real_vs_real": frechet_distance(real_read["features"], redraw_features),
         },
-        "diversity": {
-            "captions": len(gen_starts),
-            "seeds": diversity_seeds,
-            "generated_px": gen_spread,
-            "real_px": real_spread,
-            "ratio": gen_spread / real_spread if real_spread else None,
-        },
+        "diversity": spread_summary(gen_spread, real_spread, len(gen_starts), diversity_seeds),
         "sheet": sheet,
     }
 

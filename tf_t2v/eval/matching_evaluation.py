@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from tf_t2v.eval.frechet_distance import frechet_distance
-from tf_t2v.eval.model_evaluation import check_clip_shape, generate_clips, load_split, score_table
+from tf_t2v.eval.model_evaluation import clips_per_seed, load_split, score_table, sheet_rows
 from tf_t2v.eval.text_video_matcher import TextVideoMatcher
 
 CANDIDATES = 100  # the true caption and 99 others, as AttnGAN and TFGAN rank them
@@ -182,17 +182,13 @@ def evaluate_matching_model(model, dataset, split="test", data_dir=None, seeds=(
     order = np.random.default_rng(0).permutation(n)
     halves = real_read["features"][order[:n // 2]], real_read["features"][order[n // 2:]]
     per_seed, distances, sheet = [], [], None
-    for s in seeds:
-        clips = generate_clips(model, captions, int(s) * n, batch_size)
-        check_clip_shape(clips, real, dataset)
+    for s, clips in clips_per_seed(model, captions, real, dataset, seeds, batch_size):
         read = matcher.read_video(clips, batch_size)
         score = _r_precision(read["embedding"], text, true_index, candidates, seed=0)  # the real clips' draw
         per_seed.append({"r_precision": score["r_precision"]})
         distances.append(_frechet(real_read["features"], read["features"]))
         logging.info("seed %d: %s, Frechet %s", s, per_seed[-1], distances[-1])
-        if sheet is None:
-            sheet = [(captions[i], real[i], clips[i]) for i in range(min(8, n))]
-        del clips
+        sheet = sheet or sheet_rows(captions, real, clips)
     return {
         "dataset": dataset,
         "split": split,

@@ -72,6 +72,26 @@ def generate_clips(model, prompts, first_seed, batch_size=64):
     ])
 
 
+def clips_per_seed(model, captions, real, dataset, seeds, batch_size=64):
+    """Yields (seed, clips) per seed: the model's uint8 clips for `captions` (caption i of N with
+    the seed s * N + i), checked against the shape of the real clips of `dataset`."""
+    for s in seeds:
+        clips = generate_clips(model, captions, int(s) * len(captions), batch_size)
+        check_clip_shape(clips, real, dataset)
+        yield int(s), clips
+
+
+def sheet_rows(captions, real, clips, count=8):
+    """The contact sheet of a report: (caption, real clip, generated clip) of the first `count` captions."""
+    return [(captions[i], real[i], clips[i]) for i in range(min(count, len(captions)))]
+
+
+def spread_summary(generated_px, real_px, captions, seeds):
+    """The "diversity" entry of a result: first-frame spread over seeds, generated and real (px)."""
+    return {"captions": captions, "seeds": seeds, "generated_px": generated_px, "real_px": real_px,
+            "ratio": generated_px / real_px if real_px else None}
+
+
 def check_clip_shape(clips, real, dataset):
     """Raises ValueError when generated clips are not of the real clips' shape."""
     if clips.shape[1:] != real.shape[1:]:
@@ -130,16 +150,12 @@ def evaluate_model(model, config="single_64", split="test", data_dir=None, seeds
     redraw_features = evaluator.read(redraw)["features"]
     del redraw
     per_seed, distances, sheet = [], [], None
-    for s in seeds:
-        clips = generate_clips(model, captions, int(s) * n, batch_size)
-        check_clip_shape(clips, real, f"moving_shapes/{config}")
+    for s, clips in clips_per_seed(model, captions, real, f"moving_shapes/{config}", seeds, batch_size):
         read = evaluator.read(clips)
         per_seed.append(attribute_scores(read, labels))
         distances.append(frechet_distance(real_read["features"], read["features"]))
         logging.info("seed %d: %s, Frechet %.3f", s, per_seed[-1], distances[-1])
-        if sheet is None:
-            sheet = [(captions[i], real[i], clips[i]) for i in range(min(8, n))]
-        del clips
+        sheet = sheet or sheet_rows(captions, real, clips)
     generated = {k: float(np.mean([p[k] for p in per_seed])) for k in per_seed[0]}
 
     # Diversity: spread of the first-frame position over seeds for one caption.
@@ -166,13 +182,7 @@ def evaluate_model(model, config="single_64", split="test", data_dir=None, seeds
             "generated_vs_real_per_seed": distances,
             "real_vs_real": frechet_distance(real_read["features"], redraw_features),
         },
-        "diversity": {
-            "captions": len(div),
-            "seeds": diversity_seeds,
-            "generated_px": gen_spread,
-            "real_px": real_spread,
-            "ratio": gen_spread / real_spread if real_spread else None,
-        },
+        "diversity": spread_summary(gen_spread, real_spread, len(div), diversity_seeds),
         "sheet": sheet,
     }
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from tf_t2v.eval.shipped_evaluators import EVALUATOR_VERSION, load_evaluator
 from tf_t2v.eval.frechet_distance import frechet_distance
-from tf_t2v.eval.model_evaluation import check_clip_shape, generate_clips, load_split, score_table
+from tf_t2v.eval.model_evaluation import clips_per_seed, load_split, score_table, sheet_rows
 from tfds_builders.scenes import render, spec
 
 NAMES = spec.ATTRIBUTE_COLUMNS  # time, place, weather, subject, heading, camera, style
@@ -180,9 +180,7 @@ def evaluate_scenes_model(model, config="scenes_64", split="test", data_dir=None
     redraw_features = evaluator.read(redraw)["features"]
     del redraw
     per_seed, defaults, reads, distances, temporal, sheet = [], [], [], [], [], None
-    for s in seeds:
-        clips = generate_clips(model, captions, int(s) * n, batch_size)
-        check_clip_shape(clips, real, dataset)
+    for s, clips in clips_per_seed(model, captions, real, dataset, seeds, batch_size):
         read = evaluator.read(clips)
         reads.append(_as_array(read))
         per_seed.append(named_scores(reads[-1], labels, named))
@@ -190,9 +188,7 @@ def evaluate_scenes_model(model, config="scenes_64", split="test", data_dir=None
         distances.append(frechet_distance(real_read["features"], read["features"]))
         temporal.append(temporal_change(clips))
         logging.info("seed %d: %s, Frechet %.3f", s, per_seed[-1], distances[-1])
-        if sheet is None:
-            sheet = [(captions[i], real[i], clips[i]) for i in range(min(8, n))]
-        del clips
+        sheet = sheet or sheet_rows(captions, real, clips)
     return {
         "dataset": dataset,
         "split": split,
