@@ -235,3 +235,15 @@ def test_beam_is_refused_with_a_sentence(tmp_path, capsys, monkeypatch):
     assert main(["data", "build", "scenes", "--data-dir", str(tmp_path), "--beam"]) == 2
     err = capsys.readouterr().err
     assert "needs Apache Beam, which is not installed: pip install 'tf-t2v[beam]'" in err and err.count("\n") == 1
+
+
+def test_build_takes_dataset_slash_config(tmp_path, capsys):
+    data_dir = str(tmp_path / "data")
+    assert main(["data", "build", "moving_digits/single_64", "--data-dir", data_dir,
+                 "--sizes", "train=2,validation=2,test=2,test_unseen=2"]) == 0
+    assert "Built moving_digits/single_64 (train 2" in capsys.readouterr().out
+    assert main(["data", "build", "mnist/single_64", "--data-dir", data_dir]) == 2
+    err = capsys.readouterr().err
+    assert "Unknown dataset 'mnist/single_64'; accepted: moving_shapes" in err and "Traceback" not in err
+    assert main(["data", "build", "moving_digits/single_64", "--config", "double_64", "--data-dir", data_dir]) == 2
+    assert "name two configs" in capsys.readouterr().err

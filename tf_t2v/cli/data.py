@@ -34,7 +34,8 @@ def add_parser(subparsers):
     commands = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
 
     build = commands.add_parser("build", help="build a dataset (TFDS, no `tfds` CLI needed)")
-    build.add_argument("name", choices=DATASETS)
+    build.add_argument("name", metavar="{" + ",".join(DATASETS) + "}[/CONFIG]",
+                       help="the dataset, optionally with its config, e.g. moving_digits/single_64")
     build.add_argument("--data-dir", required=True, help="where TFDS writes the dataset")
     build.add_argument("--config", help="builder config, e.g. single_64 (moving_shapes, moving_digits), scenes_64 (scenes)")
     build.add_argument("--sizes", type=parse_sizes, help="generated datasets' split sizes: train=N,test=N,...")
@@ -114,9 +115,21 @@ def beam_options(args):
     return options
 
 
+def split_name(args):
+    """Reads "dataset/config" in `args.name` into `args.name` and `args.config` (a --config too
+    must agree); ValueError for an unknown dataset."""
+    name, _, config = args.name.partition("/")
+    if name not in DATASETS:
+        raise ValueError(f"Unknown dataset {args.name!r}; accepted: {', '.join(DATASETS)} (optionally /CONFIG).")
+    if config and args.config and args.config != config:
+        raise ValueError(f"{args.name} and --config {args.config} name two configs; give one.")
+    args.name, args.config = name, config or args.config
+
+
 def run_build(args):
     import tensorflow_datasets as tfds
 
+    split_name(args)
     with tfds_quietly(args.verbose):
         builder = make_builder(args)
         manual_dir = args.manual_dir
