@@ -12,7 +12,9 @@ import logging
 import numpy as np
 
 from tf_t2v.eval.frechet_distance import frechet_distance
-from tf_t2v.eval.model_evaluation import clips_per_seed, load_split, score_table, sheet_rows, spread_summary
+from tf_t2v.eval.model_evaluation import (
+    clips_per_seed, frechet_summary, load_split, score_table, sheet_rows, spread_summary,
+)
 from tf_t2v.eval.shipped_evaluators import EVALUATOR_VERSION, load_evaluator
 from tfds_builders.moving_digits import render, spec
 
@@ -127,11 +129,7 @@ def evaluate_digits_model(model, config="single_64", split="test", data_dir=None
         "real": digit_scores(real_read, labels),
         "motion": {"generated": {k: float(np.mean([m[k] for m in motions])) for k in motions[0]},
                    "real": motion_figures(real_read)},
-        "frechet_distance": {
-            "generated_vs_real": float(np.mean(distances)),
-            "generated_vs_real_per_seed": distances,
-            "real_vs_real": frechet_distance(real_read["features"], redraw_features),
-        },
+        "frechet_distance": frechet_summary(distances, frechet_distance(real_read["features"], redraw_features)),
         "diversity": spread_summary(gen_spread, real_spread, len(gen_starts), diversity_seeds),
         "sheet": sheet,
     }

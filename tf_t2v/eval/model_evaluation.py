@@ -92,6 +92,13 @@ def spread_summary(generated_px, real_px, captions, seeds):
             "ratio": generated_px / real_px if real_px else None}
 
 
+def frechet_summary(distances, real_vs_real):
+    """The "frechet_distance" entry of a result: the mean over seeds, each seed's, and the real
+    clips' distance to a second real draw (the floor)."""
+    return {"generated_vs_real": float(np.mean(distances)), "generated_vs_real_per_seed": distances,
+            "real_vs_real": real_vs_real}
+
+
 def check_clip_shape(clips, real, dataset):
     """Raises ValueError when generated clips are not of the real clips' shape."""
     if clips.shape[1:] != real.shape[1:]:
@@ -177,11 +184,7 @@ def evaluate_model(model, config="single_64", split="test", data_dir=None, seeds
         "generated": generated,
         "generated_per_seed": per_seed,
         "real": attribute_scores(real_read, labels),
-        "frechet_distance": {
-            "generated_vs_real": float(np.mean(distances)),
-            "generated_vs_real_per_seed": distances,
-            "real_vs_real": frechet_distance(real_read["features"], redraw_features),
-        },
+        "frechet_distance": frechet_summary(distances, frechet_distance(real_read["features"], redraw_features)),
         "diversity": spread_summary(gen_spread, real_spread, len(div), diversity_seeds),
         "sheet": sheet,
     }

@@ -15,7 +15,7 @@ import numpy as np
 
 from tf_t2v.eval.shipped_evaluators import EVALUATOR_VERSION, load_evaluator
 from tf_t2v.eval.frechet_distance import frechet_distance
-from tf_t2v.eval.model_evaluation import clips_per_seed, load_split, score_table, sheet_rows
+from tf_t2v.eval.model_evaluation import clips_per_seed, frechet_summary, load_split, score_table, sheet_rows
 from tfds_builders.scenes import render, spec
 
 NAMES = spec.ATTRIBUTE_COLUMNS  # time, place, weather, subject, heading, camera, style
@@ -206,11 +206,7 @@ def evaluate_scenes_model(model, config="scenes_64", split="test", data_dir=None
         },
         "open_spread": {"seeds": len(reads), **open_spread(np.stack(reads), real_attrs, named)},
         "temporal": {"generated": _mean(temporal), "real": temporal_change(real)},
-        "frechet_distance": {
-            "generated_vs_real": float(np.mean(distances)),
-            "generated_vs_real_per_seed": distances,
-            "real_vs_real": frechet_distance(real_read["features"], redraw_features),
-        },
+        "frechet_distance": frechet_summary(distances, frechet_distance(real_read["features"], redraw_features)),
         "sheet": sheet,
     }
 
