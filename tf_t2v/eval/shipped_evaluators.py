@@ -44,6 +44,17 @@ def evaluator_path(config):
     return os.path.join(EVALUATORS_DIR, f"{stem}-v{EVALUATOR_VERSION}.keras")
 
 
+def without_optimizer(model, sample=None):
+    """A copy of a trained Keras model with its weights only (no optimizer state): what ships,
+    a fraction of the size. `sample` is an input that builds the copy when its constructor
+    does not."""
+    copy = type(model).from_config(model.get_config())
+    if sample is not None:
+        copy(sample)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def load_evaluator(config):
     """The shipped, trained evaluator for a config: "single_64", "scenes_64", "scenes/scenes_64",
     "moving_digits/single_64".

@@ -19,7 +19,7 @@ import tensorflow as tf
 from tf_t2v.data.pipeline import make_dataset
 from tf_t2v.eval.attribute_evaluator import ATTRIBUTE_NAMES, AttributeEvaluator
 from tf_t2v.eval.model_evaluation import attribute_scores
-from tf_t2v.eval.shipped_evaluators import DATASET_CONFIGS, evaluator_path, split_config
+from tf_t2v.eval.shipped_evaluators import DATASET_CONFIGS, evaluator_path, split_config, without_optimizer
 from tfds_builders.moving_shapes import spec
 from tfds_builders.scenes import spec as scenes_spec
 
@@ -173,10 +173,8 @@ def main(argv=None):
     minutes = (time.time() - start) / 60
     output = args.output or evaluator_path(args.config)
     # Ship the weights without the optimizer's state: a third of the size.
-    shipped = AttributeEvaluator.from_config(evaluator.get_config())
-    shipped(np.zeros((1, shipped.num_frames, shipped.size, shipped.size, 3), "uint8"))
-    shipped.set_weights(evaluator.get_weights())
-    shipped.save(output)
+    sample = np.zeros((1, evaluator.num_frames, evaluator.size, evaluator.size, 3), "uint8")
+    without_optimizer(evaluator, sample).save(output)
     print(f"trained {evaluator.trained_steps} steps in {minutes:.1f} min; saved {output}")
     for split in ("test", "test_unseen"):
         print(split, {k: round(v, 4) for k, v in accuracy(evaluator, args.config, split, args.data_dir).items()})

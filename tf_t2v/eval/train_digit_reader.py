@@ -14,7 +14,7 @@ import keras
 import numpy as np
 
 from tf_t2v.eval.digit_reader import DigitReader
-from tf_t2v.eval.shipped_evaluators import evaluator_path
+from tf_t2v.eval.shipped_evaluators import evaluator_path, without_optimizer
 from tfds_builders.moving_digits import render, spec
 
 
@@ -72,10 +72,7 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     reader, accuracy = train_digit_reader(epochs=args.epochs, seed=args.seed)
     output = args.output or evaluator_path("moving_digits/single_64")
-    # Ship the weights without the optimizer's state.
-    shipped = DigitReader.from_config(reader.get_config())
-    shipped.set_weights(reader.get_weights())
-    shipped.save(output)
+    without_optimizer(reader).save(output)
     print(f"accuracy on the unseen test images: {accuracy:.4f}; wrote {output}")
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from tf_t2v.data.pipeline import load_builder, make_dataset
 from tf_t2v.eval.matching_evaluation import CANDIDATES, r_precision
 from tf_t2v.eval.model_evaluation import load_split
+from tf_t2v.eval.shipped_evaluators import without_optimizer
 from tf_t2v.eval.text_video_matcher import TextVideoMatcher
 from tf_t2v.text import TextEncoder, TextTokenizer, build_vocabulary
 from tf_t2v.training import config
@@ -149,13 +150,6 @@ def train_text_video_matcher(dataset, data_dir=None, steps=3000, batch_size=64, 
         if epochs and epoch_steps:
             matcher.fit(ds, steps_per_epoch=epoch_steps, epochs=epochs, verbose=verbose)
     return matcher
-
-
-def without_optimizer(matcher):
-    """A copy of a matcher with its weights only: what ships, a fraction of the size."""
-    copy = TextVideoMatcher.from_config(matcher.get_config())
-    copy.set_weights(matcher.get_weights())
-    return copy
 
 
 def main(argv=None):
