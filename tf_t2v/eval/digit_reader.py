@@ -25,7 +25,25 @@ def locate(videos):
     an MNIST image (`CENTRE_OF_MASS`), gives the top-left, rounded and kept in [0, H - 28]. On a
     real clip this is the pasted position to within a pixel.
     """
-    grey = np.asarray(videos, np.float32).mean(axis=-1)  # (N, T, H, W)
+    return _locate(_grey(videos))
+
+
+def _grey(videos):
+    """Grey frames float32 (N, T, H, W) in [0, 255] of clips (N, T, H, W, 3)."""
+    return np.asarray(videos, np.float32).mean(axis=-1)
+
+
+def _window(grey, top, left):
+    """The 28 x 28 windows (N, T, 28, 28) of grey frames at top-left corners (N, T)."""
+    n, t = grey.shape[:2]
+    offsets = np.arange(SIZE)
+    rows = top[..., None] + offsets  # (N, T, 28)
+    cols = left[..., None] + offsets
+    ni, ti = np.arange(n)[:, None, None, None], np.arange(t)[None, :, None, None]
+    return grey[ni, ti, rows[..., :, None], cols[..., None, :]]
+
+
+def _locate(grey):
     n, t, h, w = grey.shape
     if h < SIZE or w < SIZE:
         raise ValueError(f"Frames must be at least {SIZE}x{SIZE}; got {h}x{w}.")
@@ -34,11 +52,8 @@ def locate(videos):
             + integral[:, :, :-SIZE, :-SIZE])  # (N, T, H - 27, W - 27)
     best = sums.reshape(n, t, -1).argmax(-1)
     wy, wx = np.divmod(best, sums.shape[3])
+    window = _window(grey, wy, wx)  # (N, T, 28, 28)
     offsets = np.arange(SIZE)
-    rows = wy[..., None] + offsets  # (N, T, 28)
-    cols = wx[..., None] + offsets
-    ni, ti = np.arange(n)[:, None, None, None], np.arange(t)[None, :, None, None]
-    window = grey[ni, ti, rows[..., :, None], cols[..., None, :]]  # (N, T, 28, 28)
     mass = np.maximum(window.sum((2, 3)), 1e-6)
     cy = (window.sum(3) * offsets).sum(2) / mass
     cx = (window.sum(2) * offsets).sum(2) / mass
@@ -49,13 +64,11 @@ def locate(videos):
 
 def crops(videos, track):
     """The 28 x 28 grey crops at a track: float32 (N, T, 28, 28, 1) in [0, 1]."""
-    grey = np.asarray(videos, np.float32).mean(axis=-1) / 255.0
-    n, t = grey.shape[:2]
-    offsets = np.arange(SIZE)
-    rows = track[..., 1, None] + offsets
-    cols = track[..., 0, None] + offsets
-    ni, ti = np.arange(n)[:, None, None, None], np.arange(t)[None, :, None, None]
-    return grey[ni, ti, rows[..., :, None], cols[..., None, :]][..., None]
+    return _crops(_grey(videos), track)
+
+
+def _crops(grey, track):
+    return _window(grey, track[..., 1], track[..., 0])[..., None] / 255.0
 
 
 def motion(track):
@@ -158,10 +171,11 @@ class DigitReader(keras.Model):
             `motion`'s "axis", "speed", "bounce_error", "drift".
         """
         videos = np.asarray(videos)
-        parts = {"probabilities": [], "features": []}
-        track = np.concatenate([locate(videos[i:i + batch_size]) for i in range(0, len(videos), batch_size)])
+        parts = {"track": [], "probabilities": [], "features": []}
         for i in range(0, len(videos), batch_size):
-            images = crops(videos[i:i + batch_size], track[i:i + batch_size])
+            grey = _grey(videos[i:i + batch_size])
+            parts["track"].append(_locate(grey))
+            images = _crops(grey, parts["track"][-1])
             n, t = images.shape[:2]
             flat = images.reshape((n * t,) + images.shape[2:])
             h = self.features(flat)
@@ -169,6 +183,7 @@ class DigitReader(keras.Model):
             parts["probabilities"].append(ops.convert_to_numpy(p).reshape(n, t, -1).mean(1))
             parts["features"].append(ops.convert_to_numpy(h).reshape(n, t, -1).mean(1))
         probabilities = np.concatenate(parts["probabilities"])
+        track = np.concatenate(parts["track"])
         return {
             "digit": probabilities.argmax(-1),
             "confidence": probabilities.max(-1),
