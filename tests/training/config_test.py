@@ -81,6 +81,7 @@ def test_ints_widen_to_floats():
         ("train.precision=fp16", r"train.precision must be one of \['auto', 'float32', 'mixed_bfloat16'\]"),
         ("data.augment=[flip]", r"data.augment must be one of \['hflip', 'reverse'\]"),
         ("data.batch_size=0", r"data.batch_size must be an int >= 1"),
+        ("train.clipnorm=-1", r"train.clipnorm must be a finite float >= 0 \(0: off\); got -1.0"),
         ("steps", r"Overrides take the form key.subkey=value"),
     ],
 )

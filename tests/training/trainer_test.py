@@ -135,6 +135,16 @@ def test_jit_compiled_train_step_with_static_shapes(tiny_data_dir):
     assert clips.shape == (1, 4, 16, 16, 3)
 
 
+@pytest.mark.parametrize("clipnorm, expected", [(0.0, None), (1.5, 1.5)])
+def test_clipnorm_reaches_both_optimizers(clipnorm, expected):
+    cfg = config.get_preset("general_tiny")
+    cfg.model.frame_critic.channels = [4]
+    cfg.train.clipnorm = clipnorm
+    model = trainer.build_model(cfg, ["a", "red", "circle"], tf.distribute.get_strategy())
+    assert model.g_optimizer.global_clipnorm == expected
+    assert model.d_optimizer.global_clipnorm == expected
+
+
 def test_training_batches_carry_the_labels_the_model_names(tiny_data_dir):
     cfg = tiny(tiny_data_dir)
     spec = trainer.training_dataset(cfg.data, seed=0, labels=("shape", "direction")).element_spec

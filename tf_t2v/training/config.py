@@ -296,6 +296,9 @@ class TrainConfig:
         g_learning_rate: float. Adam learning rate of the generator.
         d_learning_rate: float. Adam learning rate of the discriminator.
         betas: list of two floats. Adam (beta_1, beta_2) of both optimizers.
+        clipnorm: float. Both optimizers scale each step's gradients down to this global norm
+            when it is larger (0 turns clipping off): one outlier batch then cannot throw the
+            weights far.
         ema_decay: float. Decay of the moving average of the generator that `generate` uses.
         precision: str. "auto", "float32" or "mixed_bfloat16"; "auto" picks bfloat16 only where
             the hardware has it (see `tf_t2v.training.strategy.choose_precision`).
@@ -314,6 +317,7 @@ class TrainConfig:
     g_learning_rate: float = 2e-4
     d_learning_rate: float = 2e-4
     betas: List[float] = dataclasses.field(default_factory=lambda: [0.0, 0.99])
+    clipnorm: float = 0.0
     ema_decay: float = 0.999
     precision: str = "auto"
     jit_compile: bool = False
@@ -390,6 +394,8 @@ class RunConfig:
         for key in ("train.g_learning_rate", "train.d_learning_rate"):
             if not _get(self, key) > 0 or not math.isfinite(_get(self, key)):
                 raise ValueError(f"{key} must be a positive float; got {_get(self, key)}.")
+        if not self.train.clipnorm >= 0 or not math.isfinite(self.train.clipnorm):
+            raise ValueError(f"train.clipnorm must be a finite float >= 0 (0: off); got {self.train.clipnorm}.")
         if not self.train.preview_prompts:
             raise ValueError("train.preview_prompts must hold at least one prompt.")
         return self

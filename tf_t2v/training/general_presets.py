@@ -77,9 +77,11 @@ def _scenes_64():
     # The shipped default model. Batch 16: on a 2-core CPU, twice the steps of batch 32 in the
     # same minutes; decoded clips cached in memory (about 3 GB for scenes_64's 30,000 clips).
     # Half of each batch decoded from the text prior's mean (the hybrid objective: the words must
-    # say what the clip shows) and a frame patch critic for the detail L1 averages away.
+    # say what the clip shows) and a frame patch critic for the detail L1 averages away. Gradients
+    # clipped to a global norm of 1: an unclipped run blew up at step 3,200 and never recovered.
     cfg = _general("scenes/scenes_64", 64, 6000, SCENES_PREVIEW_PROMPTS, batch_size=16)
     cfg.data.cache = True
+    cfg.train.clipnorm = 1.0
     cfg.model.prior_share = 0.5
     cfg.model.frame_critic.channels = [32, 64, 128]
     cfg.model.adversarial_weight = 0.02

@@ -162,14 +162,15 @@ def build_model(cfg, vocabulary, strategy, model_fn=None):
     """
     model_fn = model_fn or build_gan
     b1, b2 = cfg.train.betas
+    clip = {"global_clipnorm": cfg.train.clipnorm} if cfg.train.clipnorm else {}
     with strategy.scope():
         model = model_fn(vocabulary, cfg)
         if not model.built:
             model.build()
-        g_optimizer = keras.optimizers.Adam(cfg.train.g_learning_rate, beta_1=b1, beta_2=b2)
+        g_optimizer = keras.optimizers.Adam(cfg.train.g_learning_rate, beta_1=b1, beta_2=b2, **clip)
         # Only a model with a critic gets the critic's optimizer.
         critic = getattr(model, "discriminator", None) is not None
-        d_optimizer = keras.optimizers.Adam(cfg.train.d_learning_rate, beta_1=b1, beta_2=b2) if critic else None
+        d_optimizer = keras.optimizers.Adam(cfg.train.d_learning_rate, beta_1=b1, beta_2=b2, **clip) if critic else None
         model.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, jit_compile=cfg.train.jit_compile)
         if not g_optimizer.built or (critic and not d_optimizer.built):
             raise ValueError(f"{type(model).__name__}.compile must build its optimizers (under the strategy scope).")
