@@ -66,6 +66,17 @@ def add_parser(subparsers):
     preview.add_argument("-o", "--output", required=True, help="out.mp4 | out.gif | out.webm | out.png")
     preview.set_defaults(func=run_preview)
 
+    write = commands.add_parser(
+        "write-clips", help="write a built dataset's clips as video files with a captions.csv: the folder "
+                            "`data build captioned_videos --manual-dir` reads")
+    write.add_argument("name", help="dataset/config, e.g. scenes/scenes_64")
+    write.add_argument("--data-dir", required=True)
+    write.add_argument("--out", required=True, help="folder to write videos/ and captions.csv into")
+    write.add_argument("--splits", type=parse_sizes, default={"train": 1000, "validation": 100, "test": 100},
+                       help="clips per split, the first of each: train=N,validation=N,test=N")
+    write.add_argument("--fps", type=float, default=8)
+    write.set_defaults(func=run_write_clips)
+
 
 def make_builder(args):
     """The TFDS builder `tf-t2v data build` arguments ask for."""
@@ -221,3 +232,35 @@ def run_preview(args):
     for i, caption in enumerate(captions):
         print(f"{i}: {caption}")
     logging.info("Wrote %s (%d clips).", args.output, len(clips))
+
+
+def run_write_clips(args):
+    """Writes `videos/<split>_<i>.mp4` and `captions.csv` (video,caption,split) under `args.out`."""
+    import csv
+
+    import tensorflow_datasets as tfds
+
+    from tf_t2v.data.pipeline import load_builder
+    from tf_t2v.io.files import atomic_output
+    from tf_t2v.io.video_io import write_video
+
+    with tfds_quietly(args.verbose):
+        builder = load_builder(args.name, args.data_dir)
+    unknown = sorted(set(args.splits) - set(builder.info.splits))
+    if unknown:
+        raise ValueError(f"{args.name} has no split {unknown[0]!r}; accepted: {sorted(builder.info.splits)}.")
+    os.makedirs(os.path.join(args.out, "videos"), exist_ok=True)
+    rows = []
+    for split, num in args.splits.items():
+        ds = builder.as_dataset(split=split, shuffle_files=False).take(num)
+        for i, ex in enumerate(tfds.as_numpy(ds)):
+            video = f"{split}_{i:05d}.mp4"
+            write_video(os.path.join(args.out, "videos", video), ex["video"], fps=args.fps)
+            rows.append((video, ex["caption"].decode("utf-8"), split))
+        logging.info("%s: %d clips.", split, sum(row[2] == split for row in rows))
+    with atomic_output(os.path.join(args.out, "captions.csv")) as tmp, open(tmp, "w", newline="",
+                                                                         encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(("video", "caption", "split"))
+        writer.writerows(rows)
+    print(f"Wrote {len(rows)} clips and captions.csv to {args.out}.")
