@@ -4,12 +4,16 @@
     python benchmarks/generate_throughput.py --size tiny
     python benchmarks/generate_throughput.py --model runs/s32/model.keras
     python benchmarks/generate_throughput.py --model saved_models/moving_shapes/1 --batches 1,8,32
+    python benchmarks/generate_throughput.py --model saved_models/scenes/2 --batches 1,32
 
 Clips/s are timed on `serving_default` of the SavedModel loaded as TF Serving loads it (prompt and
-seed in, uint8 clips out, the tokenizer included). FLOPs per clip count the multiply-adds of
-matrix products and convolutions (MatMul, BatchMatMul, Einsum, Conv2D, Conv2DBackpropInput; 2
-FLOPs each) in the graph of one clip; elementwise ops are left out. The matmul peak is the best of
-a few 2048 x 2048 products; bfloat16 is measured where the CPU has bfloat16 instructions.
+seed in, uint8 clips out, the tokenizer included), with the export's own example prompts when its
+`assets.extra/tf_t2v.json` names them. FLOPs per clip count the multiply-adds of matrix products
+and convolutions (MatMul, BatchMatMul, Einsum, Conv2D/3D and their transposes; 2 FLOPs each) in
+the graph of one clip; elementwise ops are left out. For a SavedModel they are counted on an
+untrained model built from the run config the export records (the same layers and shapes). The
+matmul peak is the best of a few 2048 x 2048 products; bfloat16 is measured where the CPU has
+bfloat16 instructions.
 """
 
 import argparse
@@ -29,7 +33,8 @@ PROMPTS = [
     "a big yellow diamond moves slowly to the right",
 ]
 VOCABULARY = sorted({w for p in PROMPTS for w in p.split()})
-MATMUL_FLOP_OPS = ("MatMul", "BatchMatMulV2", "BatchMatMulV3", "Einsum", "Conv2D", "Conv2DBackpropInput")
+MATMUL_FLOP_OPS = ("MatMul", "BatchMatMulV2", "BatchMatMulV3", "Einsum", "Conv2D", "Conv2DBackpropInput", "Conv3D",
+                   "Conv3DBackpropInputV2")
 
 
 def build_model(size):
@@ -77,12 +82,11 @@ def op_flops(op):
         return 2 * int(np.prod(out)) * k
     if op.type == "Einsum":
         return _einsum_flops(op.get_attr("equation").decode(), shapes)
-    if op.type == "Conv2D":
-        kh, kw, cin, _ = shapes[1]
-        return 2 * int(np.prod(out)) * kh * kw * cin
-    if op.type == "Conv2DBackpropInput":
-        kh, kw, _, cout = shapes[1]  # filter (kh, kw, channels of the result, channels of the gradient)
-        return 2 * int(np.prod(shapes[2])) * kh * kw * out[-1]
+    if op.type in ("Conv2D", "Conv3D"):  # filter (*kernel, cin, cout)
+        return 2 * int(np.prod(out)) * int(np.prod(shapes[1][:-1]))
+    if op.type in ("Conv2DBackpropInput", "Conv3DBackpropInputV2"):
+        # filter (*kernel, channels of the result, channels of the gradient); input 2 is the gradient
+        return 2 * int(np.prod(shapes[2])) * int(np.prod(shapes[1][:-2])) * out[-1]
     return None
 
 
@@ -92,8 +96,7 @@ def flops_per_clip(model):
 
     @tf.function(input_signature=[tf.TensorSpec([1], tf.string), tf.TensorSpec([1], tf.int64)])
     def one_clip(prompt, seed):
-        embedding = model.ema_text_encoder(model.tokenizer(prompt))["pooled"]
-        return model.generate_from_embedding(embedding, seed, 1.0)
+        return model.generate_from_embedding(model.encode_text(prompt), seed, 1.0)
 
     graph = one_clip.get_concrete_function().graph
     total, by_type, unknown = 0, {}, []
@@ -106,6 +109,24 @@ def flops_per_clip(model):
             total += flops
             by_type[op.type] = by_type.get(op.type, 0) + flops
     return total, by_type, unknown
+
+
+def recorded_model(export_dir):
+    """An untrained model of the architecture an export records, and the export's example prompts."""
+    import json
+
+    from tf_t2v.training import config as config_lib
+    from tf_t2v.training.trainer import build_gan
+
+    path = os.path.join(export_dir, "assets.extra", "tf_t2v.json")
+    if not os.path.exists(path):
+        return None, PROMPTS
+    with open(path, encoding="utf-8") as f:
+        info = json.load(f)
+    model = None
+    if info.get("run_config") and info.get("vocabulary"):
+        model = build_gan(info["vocabulary"], config_lib.from_dict(info["run_config"]))
+    return model, info.get("example_prompts") or PROMPTS
 
 
 def time_calls(fn, min_seconds, min_calls=3):
@@ -163,10 +184,11 @@ def main(argv=None):
     import tf_t2v
     from tf_t2v.export import SavedModelExporter
 
-    model, export_dir = None, None
+    model, export_dir, prompts = None, None, PROMPTS
     if args.model and not args.model.endswith(".keras"):
         export_dir = args.model
         described = args.model
+        model, prompts = recorded_model(export_dir)
     else:
         model = tf_t2v.load(args.model) if args.model else build_model(args.size)
         export_dir = SavedModelExporter(model, max_batch_size=max(batches)).export(
@@ -178,9 +200,9 @@ def main(argv=None):
     rows = [("model", f"{described}: clips {'x'.join(map(str, video_shape))}")]
     rate = {}
     for batch in batches:
-        prompts = tf.constant([PROMPTS[i % len(PROMPTS)] for i in range(batch)])
+        batch_prompts = tf.constant([prompts[i % len(prompts)] for i in range(batch)])
         seeds = tf.range(batch, dtype=tf.int64)
-        seconds = time_calls(lambda: serve(prompt=prompts, seed=seeds)["video"].numpy(), args.seconds)
+        seconds = time_calls(lambda: serve(prompt=batch_prompts, seed=seeds)["video"].numpy(), args.seconds)
         rate[batch] = batch / seconds
         rows.append((f"SavedModel serving_default, batch {batch}",
                      f"{rate[batch]:.1f} clips/s ({seconds * 1e3:.1f} ms per request)"))
