@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from tf_t2v.models import TextToVideo, TextToVideoVAE
+from tf_t2v.models.text_to_video_vae import shown
 from tf_t2v.testing.test_case import TestCase
 from tf_t2v.testing.tiny_models import tiny_vae
 
@@ -158,6 +159,25 @@ class TextToVideoVAETest(TestCase):
         self.assertEqual(restored.adversarial_weight, 0.1)
         prompt = ["a red circle"]
         np.testing.assert_array_equal(restored.generate(prompt, seed=3), model.generate(prompt, seed=3))
+
+    def test_the_critic_judges_clips_as_shown_not_past_their_range(self):
+        from tf_t2v.video import FrameCritic
+
+        model = tiny_vae(discriminator=FrameCritic(channels=[8], frames=2), adversarial_weight=0.1)
+        batch = next(iter(two_caption_batches()))
+        decode = model.generator.decode
+        model.generator.decode = lambda cond, z: 50.0 * decode(cond, z)  # pixels far past [-1, 1]
+        values, fake, posterior = model._forward(batch, training=False)
+        del model.generator.decode
+        self.assertGreater(float(tf.reduce_max(tf.abs(fake))), 1.5)
+        logits = tf.reshape(model.discriminator(tf.clip_by_value(fake, -1.0, 1.0)), (fake.shape[0], -1))
+        expected = -tf.reduce_sum(tf.reduce_mean(logits, axis=1) * posterior) / tf.reduce_sum(posterior)
+        self.assertAlmostEqual(float(values["g_adv"]), float(expected), places=5)
+        # Pixels pushed past the range get no gradient from the critic.
+        fake = tf.Variable(tf.fill((2, 4, 16, 16, 3), 3.0))
+        with tf.GradientTape() as tape:
+            score = tf.reduce_sum(model.discriminator(shown(fake)))
+        self.assertEqual(float(tf.reduce_max(tf.abs(tape.gradient(score, fake)))), 0.0)
 
     def test_a_config_from_before_the_critic_loads_without_one(self):
         model = tiny_vae()

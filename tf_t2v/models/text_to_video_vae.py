@@ -10,6 +10,18 @@ from tf_t2v.models.text_to_video import TextToVideo
 LOSSES = ("loss", "rec_loss", "temporal_loss", "prior_rec_loss", "kl", "g_adv", "d_loss")
 
 
+def shown(clips):
+    """Decoded clips as they are shown: clipped to [-1, 1], as the uint8 conversion clips them.
+
+    The critic judges these. The decoder's output is linear, and a critic fed it raw rates a clip
+    by values no viewer sees: the decoder learned to push pixels far past the range, where the
+    (Lipschitz) critic's score grows without bound, and the run blew up (reconstruction error
+    from 0.13 to hundreds within a few hundred steps). Past the range the clip has no gradient
+    from the critic.
+    """
+    return ops.clip(clips, -1.0, 1.0)
+
+
 @keras.saving.register_keras_serializable(package="tf_t2v")
 class TextToVideoVAE(TextToVideo):
     """Learns any captioned clips: a conditional VAE with a text-conditioned prior.
@@ -187,7 +199,7 @@ class TextToVideoVAE(TextToVideo):
                 + self.kl_weight * kl_cost)
         g_adv = ops.zeros(())
         if self.discriminator is not None:
-            logits = ops.reshape(self.discriminator(fake, training=training), (batch, -1))
+            logits = ops.reshape(self.discriminator(shown(fake), training=training), (batch, -1))
             g_adv = -ops.sum(ops.mean(logits, axis=1) * posterior) / posterior_rows
             loss = loss + self.adversarial_weight * g_adv
         values = dict(loss=loss, rec_loss=rec_loss, temporal_loss=temporal_loss, prior_rec_loss=prior_rec_loss,
@@ -208,7 +220,8 @@ class TextToVideoVAE(TextToVideo):
         """Hinge loss of the critic: real clips against the posterior rows' decoded ones."""
         batch = ops.shape(video)[0]
         real = ops.mean(ops.relu(1.0 - ops.reshape(self.discriminator(video, training=training), (batch, -1))), axis=1)
-        fake = ops.mean(ops.relu(1.0 + ops.reshape(self.discriminator(fake, training=training), (batch, -1))), axis=1)
+        fake = ops.mean(ops.relu(1.0 + ops.reshape(self.discriminator(shown(fake), training=training), (batch, -1))),
+                        axis=1)
         count = ops.maximum(ops.sum(posterior), 1.0)
         return ops.mean(real) + ops.sum(fake * posterior) / count
 
