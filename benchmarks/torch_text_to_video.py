@@ -9,7 +9,8 @@ preset and of the generator's half of `TextToVideoGAN.train_step` (the half that
 `adversarial_weight` is 0, as in that preset):
 
 - `TextEncoder`: token + position embeddings, pre-norm Transformer blocks (LayerNorm,
-  `nn.MultiheadAttention` with a key padding mask, GELU MLP), a final LayerNorm, the masked mean.
+  `nn.MultiheadAttention` with a key padding mask, GELU MLP), a final LayerNorm, the masked mean
+  (or, with `num_pooled` > 1, `AttentionPooling`).
 - `VideoGenerator`: the conditioning MLP, start-box, velocity, content, background and colour
   heads, the conv-transpose sprite stack with FiLM at every resolution, and the parts of the
   layer supervision (`sprite`, `background`, `velocity`, `start_box`).
@@ -24,6 +25,10 @@ backgrounds channels-last); the convolutions run in PyTorch's own NCHW. The step
 with `torch.optim.Adam`. `load_keras_weights` copies a Keras model's weights in and `KerasAdam`
 updates them exactly as Keras does, so both implementations can be checked to compute the same
 losses, step after step, on the same batch.
+
+benchmarks/torch_general_text_to_video.py (the general family) builds on the text encoder,
+FiLM, the initialisers, the moving averages (`MovingAverages`), `descend`, `KerasAdam` and the
+weight copying (`KerasWeights`, `load_text_encoder`) defined here.
 """
 
 import math
@@ -39,7 +44,7 @@ PRIOR_QUANTILES = (0.02, 0.98)  # as tf_t2v.video.video_generator
 def _glorot(module):
     """Keras' initialisers: glorot_uniform kernels, zero biases, uniform(-0.05, 0.05) embeddings."""
     for m in module.modules():
-        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.Conv3d)):
+        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.Conv3d, nn.ConvTranspose3d)):
             nn.init.xavier_uniform_(m.weight)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
@@ -63,9 +68,23 @@ class TransformerEncoderBlock(nn.Module):
         return x + self.mlp_output(F.gelu(self.mlp_intermediate(self.mlp_norm(x))))
 
 
+class AttentionPooling(nn.Module):
+    """As tf_t2v.text.AttentionPooling: `num_queries` learned queries read the real tokens."""
+
+    def __init__(self, num_queries, hidden_dim):
+        super().__init__()
+        self.queries = nn.Parameter(nn.init.xavier_uniform_(torch.empty(num_queries, hidden_dim)))
+
+    def forward(self, sequence, mask):  # sequence (B, L, D), mask (B, L) -> (B, Q * D)
+        scores = torch.einsum("bld,qd->bql", sequence, self.queries) / math.sqrt(sequence.shape[-1])
+        real = mask[:, None, :].to(sequence.dtype)  # (B, 1, L)
+        weights = torch.softmax(scores - 1e9 * (1.0 - real), dim=-1) * real  # (B, Q, L)
+        return torch.einsum("bql,bld->bqd", weights, sequence).flatten(1)
+
+
 class TextEncoder(nn.Module):
     def __init__(self, vocabulary_size, sequence_length, hidden_dim=128, num_layers=2, num_heads=4,
-                 intermediate_dim=256):
+                 intermediate_dim=256, num_pooled=1):
         super().__init__()
         self.token_embedding = nn.Embedding(vocabulary_size, hidden_dim)
         self.position_embedding = nn.Embedding(sequence_length, hidden_dim)
@@ -73,10 +92,11 @@ class TextEncoder(nn.Module):
             TransformerEncoderBlock(hidden_dim, num_heads, intermediate_dim) for _ in range(num_layers)
         )
         self.final_norm = nn.LayerNorm(hidden_dim, eps=1e-5)
+        self.attention_pooling = AttentionPooling(num_pooled, hidden_dim) if num_pooled > 1 else None
         self.keep_embedded = False  # KerasAdam reads the gradient of each embedded token
 
     def forward(self, token_ids):
-        """Pooled sentence embeddings (B, D) of token ids (B, L); id 0 is padding."""
+        """Pooled sentence embeddings (B, D), or (B, num_pooled * D), of token ids (B, L); id 0 is padding."""
         mask = token_ids != 0  # (B, L)
         positions = torch.arange(token_ids.shape[1], device=token_ids.device)
         x = self.token_embedding(token_ids) + self.position_embedding(positions)[None]  # (B, L, D)
@@ -87,6 +107,8 @@ class TextEncoder(nn.Module):
             x = block(x, mask)
         weights = mask[..., None].to(x.dtype)  # (B, L, 1)
         sequence = self.final_norm(x) * weights
+        if self.attention_pooling is not None:
+            return self.attention_pooling(sequence, mask)
         return sequence.sum(1) / weights.sum(1).clamp_min(1.0)
 
 
@@ -95,9 +117,10 @@ class FiLM(nn.Module):
         super().__init__()
         self.dense = nn.Linear(cond_dim, 2 * channels)
 
-    def forward(self, x, c):  # x (B, C, H, W), c (B, cond_dim)
-        gamma, beta = self.dense(c).chunk(2, dim=-1)
-        return x * (1.0 + gamma[:, :, None, None]) + beta[:, :, None, None]
+    def forward(self, x, c):  # x (B, C, ...) channels-first, c (B, cond_dim)
+        gamma, beta = self.dense(c).chunk(2, dim=-1)  # (B, C) each
+        expand = (slice(None), slice(None)) + (None,) * (x.dim() - 2)
+        return x * (1.0 + gamma[expand]) + beta[expand]
 
 
 def _mlp(in_dim, hidden, out):
@@ -204,7 +227,38 @@ def shift_kernels(centres, frame_size, sprite_size):
     return kernel(height, centres[..., 1]), kernel(width, centres[..., 0])
 
 
-class TextToVideo(nn.Module):
+class MovingAverages(nn.Module):
+    """A task with `text_encoder` and `generator` and their exponential moving averages
+    (`ema_text_encoder`, `ema_generator`), as tf_t2v.models.TextToVideo keeps them."""
+
+    def make_averages(self, make_text_encoder, make_generator, decay):
+        """Builds the averages with the two factories and starts them at the online weights."""
+        self.ema_text_encoder, self.ema_generator = make_text_encoder(), make_generator()
+        self.ema_text_encoder.requires_grad_(False)
+        self.ema_generator.requires_grad_(False)
+        self.ema_decay = decay
+        self.reset_averages()
+
+    def reset_averages(self):
+        self.ema_text_encoder.load_state_dict(self.text_encoder.state_dict())
+        self.ema_generator.load_state_dict(self.generator.state_dict())
+
+    @torch.no_grad()
+    def update_averages(self):
+        for ema, online in ((self.ema_text_encoder, self.text_encoder), (self.ema_generator, self.generator)):
+            torch._foreach_lerp_(list(ema.parameters()), list(online.parameters()), 1.0 - self.ema_decay)
+
+
+def descend(loss, optimizer, params=None, clipnorm=0.0):
+    """One optimizer step on `loss`; with `clipnorm` > 0, `params`' gradients clipped to that global norm first."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if clipnorm:
+        torch.nn.utils.clip_grad_norm_(params, clipnorm)
+    optimizer.step()
+
+
+class TextToVideo(MovingAverages):
     """Text encoder, generator, attribute heads, their moving averages, and the critic."""
 
     def __init__(self, vocabulary_size, sequence_length=24, attribute_classes=None, ema_decay=0.995,
@@ -224,12 +278,7 @@ class TextToVideo(nn.Module):
         _glorot(self)
         for film in self.generator.films:
             nn.init.zeros_(film.dense.weight)
-        self.ema_text_encoder, self.ema_generator = make_encoder(), make_generator()
-        self.ema_text_encoder.load_state_dict(self.text_encoder.state_dict())
-        self.ema_generator.load_state_dict(self.generator.state_dict())
-        self.ema_text_encoder.requires_grad_(False)
-        self.ema_generator.requires_grad_(False)
-        self.ema_decay = ema_decay
+        self.make_averages(make_encoder, make_generator, ema_decay)
         self.foreground_threshold = foreground_threshold
         self.layer_weight = layer_weight
         self.attribute_weight = attribute_weight
@@ -296,12 +345,8 @@ class TextToVideo(nn.Module):
             )
             g_loss = g_loss + self.attribute_weight * values["attribute_loss"]
         values["g_loss"] = g_loss
-        optimizer.zero_grad(set_to_none=True)
-        g_loss.backward()
-        optimizer.step()
-        with torch.no_grad():
-            for ema, online in ((self.ema_text_encoder, self.text_encoder), (self.ema_generator, self.generator)):
-                torch._foreach_lerp_(list(ema.parameters()), list(online.parameters()), 1.0 - self.ema_decay)
+        descend(g_loss, optimizer)
+        self.update_averages()
         return {name: float(value.detach()) for name, value in values.items()}
 
 
@@ -313,18 +358,43 @@ class KerasAdam:
     looked-up token, which `ops.square` squares row by row before repeated ids are summed: v
     gets the sum of the squares of the per-token gradients, not the square of their sum. The
     text encoder must run with `keep_embedded = True` so those per-token gradients exist.
+
+    With `global_clipnorm`, the gradients are first scaled as Keras' `clip_by_global_norm`
+    does: by clipnorm * min(1 / norm, 1 / clipnorm), where an Embedding's share of the squared
+    norm is again the sum of its per-token squares; the scaled gradients come out dense (an
+    `IndexedSlices` times a tensor is a tensor), so v then gets the square of each row's sum.
+
+    Args:
+        params: list of parameters, all updated by this optimizer.
+        lr, betas, eps: Keras' learning_rate, (beta_1, beta_2) and epsilon.
+        global_clipnorm: float. 0 (or None) does not clip.
+        text_encoder: TextEncoder or None. The encoder whose two embedding tables are in `params`.
     """
 
-    def __init__(self, model, lr, betas, eps=1e-7):
-        self.model, self.lr, self.betas, self.eps = model, lr, betas, eps
-        self.params = model.generator_parameters()
+    def __init__(self, params, lr, betas, eps=1e-7, global_clipnorm=0.0, text_encoder=None):
+        self.params, self.lr, self.betas, self.eps = list(params), lr, betas, eps
+        self.global_clipnorm = global_clipnorm or 0.0
+        self.text_encoder = text_encoder
         self.slots = [(torch.zeros_like(p), torch.zeros_like(p)) for p in self.params]
         self.iterations = 0
-        model.text_encoder.keep_embedded = True
+        if text_encoder is not None:
+            text_encoder.keep_embedded = True
 
     def zero_grad(self, set_to_none=True):
         for p in self.params:
             p.grad = None
+
+    def _embedding_squares(self):
+        """{id(table): the sum of the squared per-token gradients} for the text encoder's tables."""
+        enc = self.text_encoder
+        if enc is None:
+            return {}
+        per_token = enc.embedded.grad  # (B, L, D): the gradient of each looked-up row
+        return {  # by id: tensors compare element-wise
+            id(enc.token_embedding.weight): torch.zeros_like(enc.token_embedding.weight).index_add_(
+                0, enc.token_ids.flatten(), per_token.flatten(0, 1) ** 2),
+            id(enc.position_embedding.weight): (per_token ** 2).sum(0),
+        }
 
     @torch.no_grad()
     def step(self):
@@ -332,18 +402,20 @@ class KerasAdam:
         self.iterations += 1
         t = self.iterations
         alpha = self.lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-        enc = self.model.text_encoder
-        per_token = enc.embedded.grad  # (B, L, D): the gradient of each looked-up row
-        squares = {  # by id: tensors compare element-wise
-            id(enc.token_embedding.weight): torch.zeros_like(enc.token_embedding.weight).index_add_(
-                0, enc.token_ids.flatten(), per_token.flatten(0, 1) ** 2),
-            id(enc.position_embedding.weight): (per_token ** 2).sum(0),
-        }
-        for p, (m, v) in zip(self.params, self.slots):
-            if p.grad is None:
+        squares = self._embedding_squares()
+        grads = [p.grad for p in self.params]
+        if self.global_clipnorm > 0:
+            norm = torch.stack([squares[id(p)].sum() if id(p) in squares else (g ** 2).sum()
+                                for p, g in zip(self.params, grads) if g is not None]).sum().sqrt()
+            clip = self.global_clipnorm
+            scale = clip * torch.minimum(1.0 / norm, torch.tensor(1.0 / clip))
+            grads = [None if g is None else g * scale for g in grads]
+            squares = {}  # the clipped gradients are dense
+        for p, g, (m, v) in zip(self.params, grads, self.slots):
+            if g is None:
                 continue
-            m.add_((p.grad - m) * (1 - b1))
-            v.add_((squares.get(id(p), p.grad ** 2) - v) * (1 - b2))
+            m.add_((g - m) * (1 - b1))
+            v.add_((squares.get(id(p), g ** 2) - v) * (1 - b2))
             p.sub_(alpha * m / (v.sqrt() + self.eps))
 
 
@@ -352,6 +424,69 @@ def count_parameters(module, trainable_only=True):
 
 
 # ------------------------------------------------------------------ weights from the Keras model
+
+
+class KerasWeights:
+    """One Keras layer's weights, {variable path inside the layer: numpy array}, copied into
+    PyTorch modules by name; `check()` raises if one was not used (the port and the model differ).
+
+    Args:
+        arrays: dict. e.g. {"conv_0/kernel": ..., "conv_0/bias": ...}.
+        what: str. The layer, for the error message.
+    """
+
+    def __init__(self, arrays, what):
+        self.arrays, self.what, self.used = dict(arrays), what, set()
+
+    def get(self, path):
+        self.used.add(path)
+        return torch.from_numpy(np.ascontiguousarray(self.arrays[path]))
+
+    def dense(self, linear, name):  # Keras kernel (in, out) -> torch weight (out, in)
+        linear.weight.copy_(self.get(f"{name}/kernel").T)
+        linear.bias.copy_(self.get(f"{name}/bias"))
+
+    def norm(self, layer, name):
+        layer.weight.copy_(self.get(f"{name}/gamma"))
+        layer.bias.copy_(self.get(f"{name}/beta"))
+
+    def conv(self, layer, name):
+        # ConvND kernel (k..., in, out) -> (out, in, k...); ConvNDTranspose kernel (k..., out, in)
+        # -> (in, out, k...): the same axis permutation.
+        kernel = self.get(f"{name}/kernel")
+        n = kernel.dim() - 2
+        layer.weight.copy_(kernel.permute(n + 1, n, *range(n)))
+        layer.bias.copy_(self.get(f"{name}/bias"))
+
+    def check(self):
+        left = sorted(set(self.arrays) - self.used)
+        if left:
+            raise ValueError(f"Keras {self.what} weights not copied (the port and the model differ): {left}")
+
+
+def load_text_encoder(enc, arrays):
+    """Copies a Keras `TextEncoder`'s weights, {variable path: numpy array}, into `enc`, a TextEncoder."""
+    weights = KerasWeights(arrays, "text_encoder")
+    enc.token_embedding.weight.copy_(weights.get("token_embedding/embeddings"))
+    enc.position_embedding.weight.copy_(weights.get("position_embedding/embeddings"))
+    for i, block in enumerate(enc.blocks):
+        b = f"block_{i}"
+        weights.norm(block.attention_norm, f"{b}/attention_norm")
+        # query/key/value kernels (D, heads, key_dim) -> rows of in_proj_weight (3D, D)
+        block.attention.in_proj_weight.copy_(torch.cat(
+            [weights.get(f"{b}/attention/{n}/kernel").flatten(1).T for n in ("query", "key", "value")]))
+        block.attention.in_proj_bias.copy_(torch.cat(
+            [weights.get(f"{b}/attention/{n}/bias").flatten() for n in ("query", "key", "value")]))
+        out = weights.get(f"{b}/attention/attention_output/kernel")  # (heads, key_dim, D)
+        block.attention.out_proj.weight.copy_(out.flatten(0, 1).T)
+        block.attention.out_proj.bias.copy_(weights.get(f"{b}/attention/attention_output/bias"))
+        weights.norm(block.mlp_norm, f"{b}/mlp_norm")
+        weights.dense(block.mlp_intermediate, f"{b}/mlp_intermediate")
+        weights.dense(block.mlp_output, f"{b}/mlp_output")
+    weights.norm(enc.final_norm, "final_norm")
+    if enc.attention_pooling is not None:
+        enc.attention_pooling.queries.copy_(weights.get("attention_pooling/queries"))
+    weights.check()
 
 
 def load_keras_weights(model, weights):
@@ -364,69 +499,25 @@ def load_keras_weights(model, weights):
             name: (kernel, bias)}. Every array must be used: a left-over one means the port and
             the model differ.
     """
-    for part in ("text_encoder", "generator"):
-        weights[part] = dict(weights[part])
-    used = set()
-
-    def get(part, path):
-        used.add((part, path))
-        return torch.from_numpy(np.ascontiguousarray(weights[part][path]))
-
-    def dense(part, linear, name):  # Keras kernel (in, out) -> torch weight (out, in)
-        linear.weight.copy_(get(part, f"{name}/kernel").T)
-        linear.bias.copy_(get(part, f"{name}/bias"))
-
-    def norm(part, layer, name):
-        layer.weight.copy_(get(part, f"{name}/gamma"))
-        layer.bias.copy_(get(part, f"{name}/beta"))
-
-    def conv(part, layer, name):
-        # Conv2D kernel (kh, kw, in, out) -> (out, in, kh, kw); Conv2DTranspose kernel
-        # (kh, kw, out, in) -> (in, out, kh, kw): the same axis permutation.
-        layer.weight.copy_(get(part, f"{name}/kernel").permute(3, 2, 0, 1))
-        layer.bias.copy_(get(part, f"{name}/bias"))
-
     with torch.no_grad():
-        enc, e = model.text_encoder, "text_encoder"
-        enc.token_embedding.weight.copy_(get(e, "token_embedding/embeddings"))
-        enc.position_embedding.weight.copy_(get(e, "position_embedding/embeddings"))
-        for i, block in enumerate(enc.blocks):
-            b = f"block_{i}"
-            norm(e, block.attention_norm, f"{b}/attention_norm")
-            # query/key/value kernels (D, heads, key_dim) -> rows of in_proj_weight (3D, D)
-            block.attention.in_proj_weight.copy_(torch.cat(
-                [get(e, f"{b}/attention/{n}/kernel").flatten(1).T for n in ("query", "key", "value")]))
-            block.attention.in_proj_bias.copy_(torch.cat(
-                [get(e, f"{b}/attention/{n}/bias").flatten() for n in ("query", "key", "value")]))
-            out = get(e, f"{b}/attention/attention_output/kernel")  # (heads, key_dim, D)
-            block.attention.out_proj.weight.copy_(out.flatten(0, 1).T)
-            block.attention.out_proj.bias.copy_(get(e, f"{b}/attention/attention_output/bias"))
-            norm(e, block.mlp_norm, f"{b}/mlp_norm")
-            dense(e, block.mlp_intermediate, f"{b}/mlp_intermediate")
-            dense(e, block.mlp_output, f"{b}/mlp_output")
-        norm(e, enc.final_norm, "final_norm")
-
-        g, p = model.generator, "generator"
-        dense(p, g.cond_mlp[0], "cond_0")
-        dense(p, g.cond_mlp[2], "cond_1")
+        load_text_encoder(model.text_encoder, weights["text_encoder"])
+        g, w = model.generator, KerasWeights(weights["generator"], "generator")
+        w.dense(g.cond_mlp[0], "cond_0")
+        w.dense(g.cond_mlp[2], "cond_1")
         for head, name in ((g.box_head, "box"), (g.velocity_head, "velocity")):
-            dense(p, head[0], f"{name}_0")
-            dense(p, head[2], name)
+            w.dense(head[0], f"{name}_0")
+            w.dense(head[2], name)
         for layer, name in ((g.content, "content"), (g.background_head, "background"), (g.color_head, "color")):
-            dense(p, layer, name)
+            w.dense(layer, name)
         for i, up in enumerate(g.up, start=1):
-            conv(p, up, f"up_{i}")
+            w.conv(up, f"up_{i}")
         for i, (layer, film) in enumerate(zip(g.convs, g.films)):
-            conv(p, layer, f"conv_{i}")
-            dense(p, film.dense, f"film_{i}/dense")
-        conv(p, g.to_rgba, "to_rgba")
+            w.conv(layer, f"conv_{i}")
+            w.dense(film.dense, f"film_{i}/dense")
+        w.conv(g.to_rgba, "to_rgba")
+        w.check()
 
-        for part in ("text_encoder", "generator"):
-            left = sorted(set(weights[part]) - {path for q, path in used if q == part})
-            if left:
-                raise ValueError(f"Keras {part} weights not copied (the port and the model differ): {left}")
         for name, (kernel, bias) in weights["heads"].items():
             model.attribute_heads[name].weight.copy_(torch.from_numpy(kernel.T.copy()))
             model.attribute_heads[name].bias.copy_(torch.from_numpy(bias.copy()))
-        model.ema_text_encoder.load_state_dict(model.text_encoder.state_dict())
-        model.ema_generator.load_state_dict(model.generator.state_dict())
+        model.reset_averages()
