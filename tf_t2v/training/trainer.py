@@ -121,6 +121,13 @@ def training_dataset(data, seed, labels=(), keys=MODEL_INPUTS):
     return ds.with_options(options)
 
 
+def run_dataset(cfg, seed):
+    """The training batches of the run `cfg`: what its model family reads (`training_dataset`)."""
+    sprite = cfg.model.family == "sprite"
+    return training_dataset(cfg.data, seed=seed, labels=tuple(cfg.model.attribute_classes) if sprite else (),
+                            keys=MODEL_INPUTS if sprite else GENERAL_INPUTS)
+
+
 def build_gan(vocabulary, cfg):
     """The model `cfg.model` describes, from the run config: a `TextToVideoGAN` for the sprite
     family, a `TextToVideoVAE` for the general one; every argument from `cfg.model`, plus the
@@ -404,10 +411,7 @@ def _train_locked(cfg, run_dir, strategy, model_fn, verbose):
     if initial_epoch:
         logging.info("Resuming %s after epoch %d of %d.", run_dir, initial_epoch, cfg.train.epochs)
     # A resumed run sees a new shuffle order rather than replaying the first epochs' batches.
-    sprite = cfg.model.family == "sprite"
-    dataset = training_dataset(cfg.data, seed=cfg.train.seed + initial_epoch,
-                               labels=tuple(cfg.model.attribute_classes) if sprite else (),
-                               keys=MODEL_INPUTS if sprite else GENERAL_INPUTS)
+    dataset = run_dataset(cfg, seed=cfg.train.seed + initial_epoch)
     model = build_model(cfg, vocabulary, strategy, model_fn)
     check_shapes(model, dataset.element_spec)
     dataset = dataset.map(model.preprocess, num_parallel_calls=tf.data.AUTOTUNE)  # tokens on the host
