@@ -4,7 +4,7 @@
     python benchmarks/generate_throughput.py --size tiny
     python benchmarks/generate_throughput.py --model runs/s32/model.keras
     python benchmarks/generate_throughput.py --model saved_models/moving_shapes/1 --batches 1,8,32
-    python benchmarks/generate_throughput.py --model saved_models/scenes/2 --batches 1,32
+    python benchmarks/generate_throughput.py --model saved_models/scenes/3 --batches 1,32
 
 Clips/s are timed on `serving_default` of the SavedModel loaded as TF Serving loads it (prompt and
 seed in, uint8 clips out, the tokenizer included), with the export's own example prompts when its

@@ -1,7 +1,7 @@
 """`tf-t2v models`: the shipped models (and any given ones) with what each knows.
 
     tf-t2v models
-    tf-t2v models --model runs/scenes/model.keras --model saved_models/scenes/2
+    tf-t2v models --model runs/scenes/model.keras --model saved_models/scenes/3
 """
 
 

@@ -158,7 +158,7 @@ def evaluate_scenes_model(model, config="scenes_64", split="test", data_dir=None
 
     Example:
     ```python
-    model = tf_t2v.load("saved_models/scenes/2")
+    model = tf_t2v.load("saved_models/scenes/3")
     result = evaluate_scenes_model(model, "scenes_64", "test", data_dir="data", num=200)
     result["generated"]["time"], result["defaults_kept"]["generated"]["all"]
     ```
