@@ -78,7 +78,8 @@ def _scenes_64():
     # same minutes; decoded clips cached in memory (about 3 GB for scenes_64's 30,000 clips).
     # Half of each batch decoded from the text prior's mean (the hybrid objective: the words must
     # say what the clip shows) and a frame patch critic for the detail L1 averages away. Gradients
-    # clipped to a global norm of 1: an unclipped run blew up at step 3,200 and never recovered.
+    # clipped to a global norm of 1, a guard against outlier batches (the blow-ups of earlier runs
+    # came from the critic judging unclipped output: see `text_to_video_vae.shown`).
     cfg = _general("scenes/scenes_64", 64, 6000, SCENES_PREVIEW_PROMPTS, batch_size=16)
     cfg.data.cache = True
     cfg.train.clipnorm = 1.0
