@@ -113,16 +113,11 @@ def flops_per_clip(model):
 
 def recorded_model(export_dir):
     """An untrained model of the architecture an export records, and the export's example prompts."""
-    import json
-
+    from tf_t2v.loading import model_metadata
     from tf_t2v.training import config as config_lib
     from tf_t2v.training.trainer import build_gan
 
-    path = os.path.join(export_dir, "assets.extra", "tf_t2v.json")
-    if not os.path.exists(path):
-        return None, PROMPTS
-    with open(path, encoding="utf-8") as f:
-        info = json.load(f)
+    info = model_metadata(export_dir)
     model = None
     if info.get("run_config") and info.get("vocabulary"):
         model = build_gan(info["vocabulary"], config_lib.from_dict(info["run_config"]))

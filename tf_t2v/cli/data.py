@@ -238,9 +238,7 @@ def run_write_clips(args):
     """Writes `videos/<split>_<i>.mp4` and `captions.csv` (video,caption,split) under `args.out`."""
     import csv
 
-    import tensorflow_datasets as tfds
-
-    from tf_t2v.data.pipeline import load_builder
+    from tf_t2v.data.pipeline import iter_examples, load_builder
     from tf_t2v.io.files import atomic_output
     from tf_t2v.io.video_io import write_video
 
@@ -252,11 +250,10 @@ def run_write_clips(args):
     os.makedirs(os.path.join(args.out, "videos"), exist_ok=True)
     rows = []
     for split, num in args.splits.items():
-        ds = builder.as_dataset(split=split, shuffle_files=False).take(num)
-        for i, ex in enumerate(tfds.as_numpy(ds)):
+        for i, ex in enumerate(iter_examples(builder, split, num)):
             video = f"{split}_{i:05d}.mp4"
             write_video(os.path.join(args.out, "videos", video), ex["video"], fps=args.fps)
-            rows.append((video, ex["caption"].decode("utf-8"), split))
+            rows.append((video, ex["caption"], split))
         logging.info("%s: %d clips.", split, sum(row[2] == split for row in rows))
     with atomic_output(os.path.join(args.out, "captions.csv")) as tmp, open(tmp, "w", newline="",
                                                                          encoding="utf-8") as f:

@@ -179,13 +179,15 @@ def _augment(example, bits, fns):
     return example
 
 
-def load_examples(name, split, num, data_dir=None):
-    """The first `num` examples of a split as numpy dicts (uint8 video, str caption)."""
-    builder = load_builder(name, data_dir)
-    ds = builder.as_dataset(split=split, shuffle_files=False).take(num)
-    examples = []
-    for ex in tfds.as_numpy(ds):
+def iter_examples(builder, split, num):
+    """The first `num` examples (-1: all) of a built dataset's split, one at a time, as numpy
+    dicts (uint8 video, str caption)."""
+    for ex in tfds.as_numpy(builder.as_dataset(split=split, shuffle_files=False).take(num)):
         ex = dict(ex)
         ex["caption"] = ex["caption"].decode("utf-8")
-        examples.append(ex)
-    return examples
+        yield ex
+
+
+def load_examples(name, split, num, data_dir=None):
+    """The first `num` examples of a split as numpy dicts (uint8 video, str caption)."""
+    return list(iter_examples(load_builder(name, data_dir), split, num))
