@@ -164,6 +164,7 @@ class DecoderConfig:
         pixel_shuffle: int. Depth-to-space factor of the output.
         cond_dim: int. Width of the conditioning MLP.
         temperature: float. Scales the prior's spread when sampling (1: the learned prior).
+        camera_warp: bool. Film the decoded clip with a learned pan, tilt and zoom.
     """
 
     num_frames: int = 16
@@ -175,6 +176,7 @@ class DecoderConfig:
     pixel_shuffle: int = 2
     cond_dim: int = 256
     temperature: float = 1.0
+    camera_warp: bool = False
 
 
 @dataclasses.dataclass

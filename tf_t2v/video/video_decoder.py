@@ -5,6 +5,7 @@ import math
 import keras
 from keras import ops
 
+from tf_t2v.video.camera_warp import CameraWarp
 from tf_t2v.video.film import FiLM
 
 
@@ -33,6 +34,9 @@ class VideoDecoder(keras.layers.Layer):
       a depth-to-space step spreads over full-size frames (so the costliest convolutions run
       at 1 / pixel_shuffle of the size). The output is linear (no tanh: a saturated tanh stops
       the gradient of a pixel loss); `tf_t2v.models.to_uint8` clips it to [-1, 1].
+    - With `camera_warp`, a `tf_t2v.video.CameraWarp` then films that clip with a camera that
+      pans, tilts and zooms as (cond, z) say: a camera move shifts every pixel in step, which the
+      convolutions (whose modulation is the same in every frame) barely learn to draw.
 
     Trained with a posterior over z (`tf_t2v.video.VideoEncoder`) by `tf_t2v.models.TextToVideoVAE`.
 
@@ -72,6 +76,7 @@ class VideoDecoder(keras.layers.Layer):
         pixel_shuffle=2,
         cond_dim=256,
         temperature=1.0,
+        camera_warp=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -84,6 +89,7 @@ class VideoDecoder(keras.layers.Layer):
         self.pixel_shuffle = int(pixel_shuffle)
         self.cond_dim = int(cond_dim)
         self.temperature = float(temperature)
+        self.camera_warp = bool(camera_warp)
         if not self.temperature >= 0 or self.temperature == float("inf"):
             raise ValueError(f"temperature must be a finite float >= 0; got {temperature}.")
         if not self.channels or min(self.channels) < 1:
@@ -130,6 +136,7 @@ class VideoDecoder(keras.layers.Layer):
         ]
         self.to_rgb = keras.layers.Conv3D(3 * self.pixel_shuffle**2, (1, 3, 3), padding="same", dtype=policy,
                                           name="to_rgb")
+        self.camera = CameraWarp(self.num_frames, dtype=policy, name="camera") if self.camera_warp else None
 
     def build(self, text_shape, noise_shape=None):
         self.cond_mlp[0].build((None, text_shape[-1]))
@@ -144,6 +151,8 @@ class VideoDecoder(keras.layers.Layer):
                 t, h, w = t * self.time_strides[i - 1], h * 2, w * 2
             self.films[i].build((None, t, h, w, c), style)
         self.to_rgb.build((None, t, h, w, self.channels[-1]))
+        if self.camera is not None:
+            self.camera.build((None, self.num_frames, self.height, self.width, 3), style)
 
     def condition(self, text):
         """Conditioning vectors (B, cond_dim) from sentence embeddings (B, D)."""
@@ -173,6 +182,8 @@ class VideoDecoder(keras.layers.Layer):
             x = ops.reshape(x, (b, self.num_frames, h, w, p, p, 3))
             x = ops.transpose(x, (0, 1, 2, 4, 3, 5, 6))
             x = ops.reshape(x, (b, self.num_frames, self.height, self.width, 3))
+        if self.camera is not None:
+            x = self.camera(x, style)
         return x
 
     def call(self, text, noise):
@@ -196,4 +207,5 @@ class VideoDecoder(keras.layers.Layer):
             "pixel_shuffle": self.pixel_shuffle,
             "cond_dim": self.cond_dim,
             "temperature": self.temperature,
+            "camera_warp": self.camera_warp,
         }
