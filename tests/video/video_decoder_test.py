@@ -70,3 +70,22 @@ class VideoDecoderTest(TestCase):
         self.assertGreater(np.abs(np.asarray(decoder(self.text, self.noise)) - a).max(), 1e-5)
         with pytest.raises(ValueError, match="temperature"):
             VideoDecoder(**KWARGS, temperature=-1.0)
+
+    def test_camera_warp_films_the_decoded_clip_and_saves(self):
+        decoder = VideoDecoder(**KWARGS, camera_warp=True)
+        out = decoder(self.text, self.noise)
+        cond = decoder.condition(self.text)
+        mean, _ = decoder.prior(cond)
+        plain = VideoDecoder(**KWARGS)
+        plain(self.text, self.noise)
+        for a, b in zip(plain.weights, [w for w in decoder.weights if "camera" not in w.path]):
+            a.assign(b)
+        # The camera starts as the identity, and moving it moves the clip.
+        self.assertAllTensorsClose(out, plain(self.text, self.noise), atol=1e-5)
+        decoder.camera.dense.bias.assign(np.full(decoder.camera.dense.bias.shape, 0.5, "float32"))
+        self.assertGreater(np.abs(np.asarray(decoder(self.text, self.noise)) - np.asarray(out)).max(), 1e-3)
+        self.assertEqual(decoder.get_config()["camera_warp"], True)
+        self.run_serialization_test(decoder)
+        text, noise = keras.Input((12,)), keras.Input((4,))
+        model = keras.Model([text, noise], decoder(text, noise))
+        self.run_keras_saving_test(model, [self.text, self.noise], call=lambda m, x: m(x))

@@ -12,12 +12,17 @@ MAX_SHIFT = 0.5
 def _resampling_matrices(position, size):
     """Bilinear resampling matrices (..., size, size) from sample positions (..., size) in pixels.
 
-    Row i holds the weights max(0, 1 - |x_i - j|) over source pixels j, with x_i clamped to the
-    frame (edge pixels repeat past it): piecewise linear in x_i, so the positions get gradients.
+    Row i weighs source pixel floor(x_i) by 1 - f and the next one by f, f = x_i - floor(x_i),
+    with x_i clamped to the frame (edge pixels repeat past it). The weights are linear in f, so a
+    position's gradient is the difference of its two neighbours, also at whole pixels (where a
+    triangle kernel max(0, 1 - |x - j|) has a zero subgradient and a camera at rest never moves).
     """
-    x = ops.clip(position, 0.0, size - 1.0)[..., :, None]
-    source = ops.cast(ops.arange(size), x.dtype)
-    return ops.relu(1.0 - ops.abs(x - source))
+    x = ops.clip(position, 0.0, size - 1.0)
+    left = ops.floor(ops.stop_gradient(x))
+    frac = (x - left)[..., None]
+    left = ops.cast(left, "int32")
+    right = ops.minimum(left + 1, size - 1)
+    return (1.0 - frac) * ops.one_hot(left, size, dtype=x.dtype) + frac * ops.one_hot(right, size, dtype=x.dtype)
 
 
 @keras.saving.register_keras_serializable(package="tf_t2v")

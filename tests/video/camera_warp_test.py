@@ -1,0 +1,92 @@
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_t2v.testing.test_case import TestCase
+from tf_t2v.video import CameraWarp
+from tf_t2v.video.camera_warp import MAX_LOG_ZOOM, MAX_SHIFT
+
+
+def _set_camera(warp, log_zoom=0.0, dx=0.0, dy=0.0):
+    """Weights that give every clip the same camera: (log zoom, dx, dy) in every frame."""
+    kernel = np.zeros(warp.dense.kernel.shape, "float32")
+    bias = np.zeros(warp.dense.bias.shape, "float32")
+    bias[0::3] = math.atanh(log_zoom / MAX_LOG_ZOOM)
+    bias[1::3] = math.atanh(dx / MAX_SHIFT)
+    bias[2::3] = math.atanh(dy / MAX_SHIFT)
+    warp.dense.set_weights([kernel, bias])
+
+
+class CameraWarpTest(TestCase):
+    def setUp(self):
+        super().setUp()
+        rng = np.random.default_rng(0)
+        self.clips = rng.uniform(-1, 1, size=(2, 4, 16, 16, 3)).astype("float32")
+        self.cond = rng.normal(size=(2, 8)).astype("float32")
+
+    def test_it_starts_as_the_identity(self):
+        out = np.asarray(CameraWarp(4)(self.clips, self.cond))
+        np.testing.assert_array_equal(out, self.clips)
+
+    def test_a_shift_pans_by_whole_pixels_and_repeats_the_edge(self):
+        warp = CameraWarp(4)
+        warp(self.clips, self.cond)
+        _set_camera(warp, dx=2 / 16)  # the camera moves 2 px right: content moves 2 px left
+        out = np.asarray(warp(self.clips, self.cond))
+        np.testing.assert_allclose(out[:, :, :, :-2], self.clips[:, :, :, 2:], atol=1e-6)
+        np.testing.assert_allclose(out[:, :, :, -2:], self.clips[:, :, :, -1:].repeat(2, axis=3), atol=1e-6)
+        _set_camera(warp, dy=-3 / 16)  # tilts 3 px up
+        out = np.asarray(warp(self.clips, self.cond))
+        np.testing.assert_allclose(out[:, :, 3:], self.clips[:, :, :-3], atol=1e-6)
+
+    def test_a_zoom_samples_bilinearly_about_the_centre(self):
+        warp = CameraWarp(4)
+        warp(self.clips, self.cond)
+        _set_camera(warp, log_zoom=math.log(0.5))  # zooms in 2x
+        out = np.asarray(warp(self.clips, self.cond))
+        for i, j in ((5, 9), (0, 15), (8, 8)):
+            y, x = (i + 0.5) / 2 + 4 - 0.5, (j + 0.5) / 2 + 4 - 0.5  # source pixel coordinates
+            y0, x0 = int(np.floor(y)), int(np.floor(x))
+            fy, fx = y - y0, x - x0
+            c = self.clips
+            expected = ((1 - fy) * ((1 - fx) * c[:, :, y0, x0] + fx * c[:, :, y0, x0 + 1])
+                        + fy * ((1 - fx) * c[:, :, y0 + 1, x0] + fx * c[:, :, y0 + 1, x0 + 1]))
+            np.testing.assert_allclose(out[:, :, i, j], expected, atol=1e-5)
+
+    def test_each_frame_has_its_own_camera_and_learns_it_from_a_pixel_loss(self):
+        # The target pans right over the clip; a few steps of gradient descent on L1 alone move
+        # the last frame's shift toward it and leave the first frame's near where it started.
+        canvas = np.tile(np.sin(np.arange(16) / 2.0)[None, None, None, :, None], (2, 4, 16, 1, 3)).astype("float32")
+        target_warp = CameraWarp(4)
+        target_warp(canvas, self.cond)
+        kernel = np.zeros(target_warp.dense.kernel.shape, "float32")
+        bias = np.zeros(target_warp.dense.bias.shape, "float32")
+        bias[1::3] = [math.atanh(s / MAX_SHIFT) for s in (0.0, 0.02, 0.04, 0.06)]
+        target_warp.dense.set_weights([kernel, bias])
+        target = target_warp(canvas, self.cond)
+        warp = CameraWarp(4)
+        warp(canvas, self.cond)
+        optimizer = keras.optimizers.Adam(0.01)
+        for _ in range(60):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.abs(warp(canvas, self.cond) - target))
+            optimizer.apply_gradients(zip(tape.gradient(loss, warp.trainable_variables), warp.trainable_variables))
+        _, dx, _ = (np.asarray(v) for v in warp.camera(self.cond))
+        self.assertLess(abs(dx[:, 3] - 0.06).max(), 0.015)
+        self.assertLess(abs(dx[:, 0]).max(), 0.015)
+
+    def test_serialization_and_frame_count_checked(self):
+        warp = CameraWarp(4)
+        warp(self.clips, self.cond)
+        self.run_serialization_test(warp)
+        with pytest.raises(ValueError, match="frames"):
+            CameraWarp(3)(self.clips, self.cond)
+        with pytest.raises(ValueError, match="num_frames"):
+            CameraWarp(0)
+
+    def test_mixed_precision(self):
+        self.run_mixed_precision_test(CameraWarp, {"num_frames": 4}, (self.clips, self.cond),
+                                      expected_output_dtype="bfloat16")
