@@ -7,6 +7,7 @@ from keras import ops
 # +-MAX_SHIFT of the frame (each reached through a tanh, so the bounds are soft).
 MAX_LOG_ZOOM = 0.7
 MAX_SHIFT = 0.5
+KERNEL_STDDEV = 0.005
 
 
 def _resampling_matrices(position, size):
@@ -31,11 +32,12 @@ class CameraWarp(keras.layers.Layer):
 
     Most footage is filmed by a moving camera, and a camera move shifts or scales the whole
     frame: hard for a stack of small convolutions to draw (every pixel must move in step),
-    trivial as a warp. From a conditioning vector (B, D) a zero-initialised dense layer predicts,
+    trivial as a warp. From a conditioning vector (B, D) a dense layer (zero bias, a small random
+    kernel) predicts,
     per frame t, a log zoom l_t and a shift (dx_t, dy_t), and frame t of the output samples frame
     t of the input at X = 0.5 + (u - 0.5) exp(l_t) + dx_t, Y = 0.5 + (v - 0.5) exp(l_t) + dy_t,
     with (u, v) in [0, 1]^2 the view coordinates of each pixel centre (bilinear; past the edge
-    the edge pixels repeat). Zoom below 1 zooms in. It starts as the identity, and every value
+    the edge pixels repeat). Zoom below 1 zooms in. It starts near the identity, and every value
     of the output is differentiable in the camera, so it learns from a pixel loss alone. The
     resampling is separable: two small matrix products per frame, no gathers (static shapes,
     XLA-compilable).
@@ -58,8 +60,12 @@ class CameraWarp(keras.layers.Layer):
         self.num_frames = int(num_frames)
         if self.num_frames < 1:
             raise ValueError(f"num_frames must be >= 1; got {num_frames}.")
-        self.dense = keras.layers.Dense(3 * self.num_frames, kernel_initializer="zeros", dtype=self.dtype_policy,
-                                        name="camera")
+        # A small random kernel, not zeros: with a zero kernel the conditioning gets no gradient
+        # from the camera, so it never learns to tell camera words apart, and the camera has
+        # nothing to read (a saddle: measured on scenes, the camera stayed the same for every
+        # caption). 0.005 moves frames by under a pixel at the start.
+        self.dense = keras.layers.Dense(3 * self.num_frames, dtype=self.dtype_policy, name="camera",
+                                        kernel_initializer=keras.initializers.RandomNormal(stddev=KERNEL_STDDEV))
 
     def build(self, clips_shape, cond_shape):
         if clips_shape[1] is not None and clips_shape[1] != self.num_frames:
