@@ -27,9 +27,14 @@ class CameraWarpTest(TestCase):
         self.clips = rng.uniform(-1, 1, size=(2, 4, 16, 16, 3)).astype("float32")
         self.cond = rng.normal(size=(2, 8)).astype("float32")
 
-    def test_it_starts_as_the_identity(self):
-        out = np.asarray(CameraWarp(4)(self.clips, self.cond))
-        np.testing.assert_array_equal(out, self.clips)
+    def test_it_starts_near_the_identity_and_its_camera_reads_the_conditioning(self):
+        warp = CameraWarp(4)
+        np.testing.assert_array_equal(np.asarray(warp(self.clips, np.zeros_like(self.cond))), self.clips)
+        # The kernel is small and random, not zero: the camera depends on the conditioning from
+        # the first step (so the conditioning gets a gradient from it), by well under a pixel.
+        _, dx, dy = (np.asarray(v) * 16 for v in warp.camera(self.cond))  # in pixels
+        self.assertGreater(np.abs(dx[0] - dx[1]).max(), 1e-4)
+        self.assertLess(max(np.abs(dx).max(), np.abs(dy).max()), 1.0)
 
     def test_a_shift_pans_by_whole_pixels_and_repeats_the_edge(self):
         warp = CameraWarp(4)
