@@ -186,3 +186,21 @@ class TextToVideoVAETest(TestCase):
         restored = TextToVideoVAE.from_config(config)
         self.assertIsNone(restored.discriminator)
         self.assertEqual((restored.adversarial_weight, restored.prior_share), (0.0, 0.0))
+
+    def test_a_camera_warp_model_exports_a_servable_saved_model_that_draws_its_clips(self):
+        from tf_t2v.export import SavedModelExporter
+
+        model = tiny_vae(camera_warp=True)
+        model.compile(g_optimizer=keras.optimizers.Adam(1e-2))
+        model.fit(two_caption_batches(), epochs=1, steps_per_epoch=3, verbose=0)
+        model.ema_generator.set_weights(model.generator.get_weights())
+        model.ema_text_encoder.set_weights(model.text_encoder.get_weights())
+        _, dx, _ = model.ema_generator.camera.camera(np.ones((1, model.ema_generator.cond_dim + 4), "float32"))
+        self.assertGreater(float(np.abs(np.asarray(dx)).max()), 0.0)  # the camera is not at rest
+        export_dir = SavedModelExporter(model, max_batch_size=2, warmup_batch_sizes=(1,)).export(
+            os.path.join(tempfile.mkdtemp(), "tiny", "1"))
+        self.assertSavedModelServable(export_dir)
+        prompts, seeds = ["a red circle", "a blue square"], [4, 9]
+        served = tf.saved_model.load(export_dir).signatures["serving_default"](
+            prompt=tf.constant(prompts), seed=tf.constant(seeds, tf.int64))["video"]
+        np.testing.assert_array_equal(served.numpy(), model.generate(prompts, seed=seeds))
