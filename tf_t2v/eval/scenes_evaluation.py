@@ -38,7 +38,7 @@ def labels_and_named(examples):
     return labels, named
 
 
-def _as_array(read):
+def as_array(read):
     """(N, 7) indices from an evaluator's `read` (each attribute (N, 1))."""
     return np.stack([np.reshape(read[name], -1) for name in NAMES], -1)
 
@@ -174,7 +174,7 @@ def evaluate_scenes_model(model, config="scenes_64", split="test", data_dir=None
     real = np.stack([e["video"] for e in examples])
     del examples
     real_read = evaluator.read(real)
-    real_attrs = _as_array(real_read)
+    real_attrs = as_array(real_read)
     # The same attributes rendered again with new random scenery: the real-vs-real reference.
     redraw = render.render_clips(labels, render.sample_scenes(np.random.default_rng(0), labels), spec.CONFIGS[config])
     redraw_features = evaluator.read(redraw)["features"]
@@ -182,7 +182,7 @@ def evaluate_scenes_model(model, config="scenes_64", split="test", data_dir=None
     per_seed, defaults, reads, distances, temporal, sheet = [], [], [], [], [], None
     for s, clips in clips_per_seed(model, captions, real, dataset, seeds, batch_size):
         read = evaluator.read(clips)
-        reads.append(_as_array(read))
+        reads.append(as_array(read))
         per_seed.append(named_scores(reads[-1], labels, named))
         defaults.append(defaults_kept(reads[-1], named))
         distances.append(frechet_distance(real_read["features"], read["features"]))
