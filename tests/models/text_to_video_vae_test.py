@@ -204,3 +204,16 @@ class TextToVideoVAETest(TestCase):
         served = tf.saved_model.load(export_dir).signatures["serving_default"](
             prompt=tf.constant(prompts), seed=tf.constant(seeds, tf.int64))["video"]
         np.testing.assert_array_equal(served.numpy(), model.generate(prompts, seed=seeds))
+
+    def test_motion_match_scores_the_decoded_motion_against_the_real_one(self):
+        batch = next(iter(two_caption_batches()))
+        self.assertEqual(float(tiny_vae().losses_for(batch)["motion_match"]), 0.0)  # off by default
+        keras.utils.set_random_seed(1)  # the same weights and training noise for both
+        plain = tiny_vae().losses_for(batch)
+        keras.utils.set_random_seed(1)
+        matched = tiny_vae(motion_match_weight=0.5).losses_for(batch)
+        self.assertGreater(float(matched["motion_match"]), 0.0)
+        self.assertAllTensorsClose(matched["loss"], plain["loss"] + 0.5 * matched["motion_match"], atol=1e-5)
+        self.assertEqual(tiny_vae(motion_match_weight=0.5).get_config()["motion_match_weight"], 0.5)
+        with pytest.raises(ValueError, match="motion_match_weight"):
+            tiny_vae(motion_match_weight=-1.0)

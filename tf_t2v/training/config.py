@@ -252,6 +252,8 @@ class ModelConfig:
             within a clip in the reconstruction loss (0: every pixel weighs the same).
         l2_weight: float >= 0. General family: weight of the squared error added to the L1
             reconstruction loss.
+        motion_match_weight: float >= 0. General family: weight of the motion-statistics term
+            (decoded against real frame-to-frame shifts per quarter of the frame).
         adversarial_weight: float. Weight of the generator's adversarial loss (both families).
         reconstruction_weight: float. Weight of the reconstruction loss.
         layer_weight: float. Weight of the layer supervision (sprite alpha and colour,
@@ -278,6 +280,7 @@ class ModelConfig:
     prior_share: float = 0.0
     motion_weight: float = 0.0
     l2_weight: float = 0.0
+    motion_match_weight: float = 0.0
     adversarial_weight: float = 0.1
     reconstruction_weight: float = 0.0
     layer_weight: float = 1.0
@@ -361,7 +364,7 @@ class RunConfig:
         if self.model.text_encoder.num_pooled is not None:
             _positive("model.text_encoder.num_pooled", self.model.text_encoder.num_pooled)
         for key in ("model.kl_weight", "model.temporal_weight", "model.free_bits", "model.motion_weight",
-                    "model.l2_weight"):
+                    "model.l2_weight", "model.motion_match_weight"):
             if not _get(self, key) >= 0 or not math.isfinite(_get(self, key)):
                 raise ValueError(f"{key} must be a finite float >= 0; got {_get(self, key)}.")
         if not 0.0 <= self.model.prior_share < 1.0:

@@ -1,0 +1,69 @@
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_t2v.models.global_motion import motion_vectors
+from tf_t2v.video import CameraWarp
+from tf_t2v.video.camera_warp import MAX_SHIFT
+
+
+def texture(size=40, frames=4, seed=0):
+    """A smooth random texture (B=1, frames, size, size, 3), the same in every frame."""
+    rng = np.random.default_rng(seed)
+    small = rng.uniform(-1, 1, size=(1, 1, size // 4, size // 4, 1)).astype("float32")
+    frame = tf.image.resize(small[0], (size, size), method="bicubic").numpy()[None]
+    return np.repeat(np.repeat(frame, frames, axis=1), 3, axis=-1)
+
+
+def test_content_moving_right_reads_as_positive_dx_in_every_region():
+    big = texture(48, 1)[0, 0]
+    clip = np.stack([big[4:44, 4 - t:44 - t] for t in range(4)])[None]  # moves 1 px right a frame
+    vectors = motion_vectors(clip).numpy()
+    assert vectors.shape == (1, 3, 4, 2)
+    np.testing.assert_allclose(vectors[..., 1], 1.0, atol=0.15)
+    np.testing.assert_allclose(vectors[..., 0], 0.0, atol=0.15)
+    np.testing.assert_allclose(motion_vectors(texture(40, 4)).numpy(), 0.0, atol=0.05)  # static: no motion
+
+
+def test_a_zoom_in_moves_the_regions_apart():
+    warp = CameraWarp(4)
+    clips = texture(40, 4)
+    warp(clips, np.zeros((1, 8), "float32"))
+    bias = np.zeros(12, "float32")
+    bias[0::3] = [math.atanh(math.log(z) / 0.7) for z in (1.0, 0.95, 0.9, 0.85)]
+    warp.dense.set_weights([np.zeros((8, 12), "float32"), bias])
+    vectors = motion_vectors(warp(clips, np.zeros((1, 8), "float32"))).numpy().mean(axis=1)[0]  # (4, 2)
+    # Regions in row-major order: top-left, top-right, bottom-left, bottom-right.
+    assert vectors[0, 0] < -0.2 and vectors[1, 0] < -0.2 and vectors[2, 0] > 0.2 and vectors[3, 0] > 0.2  # dy
+    assert vectors[0, 1] < -0.2 and vectors[2, 1] < -0.2 and vectors[1, 1] > 0.2 and vectors[3, 1] > 0.2  # dx
+
+
+def test_matching_motion_alone_teaches_a_camera_which_way_to_pan():
+    # No pixel loss: the camera learns the real clip's pan from the motion statistics only.
+    clips = texture(40, 4, seed=1)
+    target_warp = CameraWarp(4)
+    target_warp(clips, np.zeros((1, 8), "float32"))
+    bias = np.zeros(12, "float32")
+    bias[1::3] = [math.atanh(s / MAX_SHIFT) for s in (0.0, 0.025, 0.05, 0.075)]  # 1 px a frame
+    target_warp.dense.set_weights([np.zeros((8, 12), "float32"), bias])
+    real = motion_vectors(target_warp(clips, np.zeros((1, 8), "float32")))
+    warp = CameraWarp(4)
+    warp(clips, np.zeros((1, 8), "float32"))
+    optimizer = keras.optimizers.Adam(0.01)
+    for _ in range(40):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.abs(motion_vectors(warp(clips, np.zeros((1, 8), "float32"))) - real))
+        optimizer.apply_gradients(zip(tape.gradient(loss, warp.trainable_variables), warp.trainable_variables))
+    _, dx, _ = warp.camera(np.zeros((1, 8), "float32"))
+    steps = np.diff(np.asarray(dx)[0]) * 40  # pixels a frame
+    assert np.all(steps > 0.5), steps
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="max_shift"):
+        motion_vectors(np.zeros((1, 2, 16, 16, 3)), max_shift=0)
+    with pytest.raises(ValueError, match="too small"):
+        motion_vectors(np.zeros((1, 2, 6, 6, 3)), max_shift=2, regions=4)
