@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_t2v.models.global_motion import motion_vectors
+from tf_t2v.models.global_motion import motion_divergence, motion_vectors
 from tf_t2v.video import CameraWarp
 from tf_t2v.video.camera_warp import MAX_SHIFT
 
@@ -49,13 +49,13 @@ def test_matching_motion_alone_teaches_a_camera_which_way_to_pan():
     bias = np.zeros(12, "float32")
     bias[1::3] = [math.atanh(s / MAX_SHIFT) for s in (0.0, 0.025, 0.05, 0.075)]  # 1 px a frame
     target_warp.dense.set_weights([np.zeros((8, 12), "float32"), bias])
-    real = motion_vectors(target_warp(clips, np.zeros((1, 8), "float32")))
+    real = target_warp(clips, np.zeros((1, 8), "float32"))
     warp = CameraWarp(4)
     warp(clips, np.zeros((1, 8), "float32"))
     optimizer = keras.optimizers.Adam(0.01)
     for _ in range(40):
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.abs(motion_vectors(warp(clips, np.zeros((1, 8), "float32"))) - real))
+            loss = tf.reduce_mean(motion_divergence(real, warp(clips, np.zeros((1, 8), "float32"))))
         optimizer.apply_gradients(zip(tape.gradient(loss, warp.trainable_variables), warp.trainable_variables))
     _, dx, _ = warp.camera(np.zeros((1, 8), "float32"))
     steps = np.diff(np.asarray(dx)[0]) * 40  # pixels a frame
@@ -67,3 +67,14 @@ def test_bad_arguments_are_refused():
         motion_vectors(np.zeros((1, 2, 16, 16, 3)), max_shift=0)
     with pytest.raises(ValueError, match="too small"):
         motion_vectors(np.zeros((1, 2, 6, 6, 3)), max_shift=2, regions=4)
+
+
+def test_the_divergence_is_zero_for_the_same_motion_and_worst_for_flat_or_reversed_clips():
+    big = texture(48, 1, seed=2)[0, 0]
+    right = np.stack([big[4:44, 4 - t:44 - t] for t in range(4)])[None]
+    left = right[:, :, :, ::-1]
+    still = np.repeat(right[:, :1], 4, axis=1)
+    flat = np.zeros_like(right)
+    same, reversed_, static, blank = (float(motion_divergence(right, x)[0]) for x in (right, left, still, flat))
+    assert abs(same) < 1e-5
+    assert reversed_ > static > 0.5 and blank > 0.5  # a flat clip is no way out

@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from tf_t2v.models.global_motion import motion_vectors
+from tf_t2v.models.global_motion import motion_divergence
 from tf_t2v.models.text_to_video import TextToVideo
 
 # Loss tracker names, in the order `metrics` lists them.
@@ -21,6 +21,13 @@ def shown(clips):
     from the critic.
     """
     return ops.clip(clips, -1.0, 1.0)
+
+
+def half_size(clips):
+    """Clips (B, T, H, W, C) at half the height and width (2x2 means): the motion term's input,
+    a quarter of the arithmetic, with shifts up to 2 pixels there covering 4 at full size."""
+    b, t, h, w, c = ops.shape(clips)[0], clips.shape[1], clips.shape[2], clips.shape[3], clips.shape[4]
+    return ops.mean(ops.reshape(clips, (b, t, h // 2, 2, w // 2, 2, c)), axis=(3, 5))
 
 
 @keras.saving.register_keras_serializable(package="tf_t2v")
@@ -54,12 +61,12 @@ class TextToVideoVAE(TextToVideo):
       seed is mapped through the prior of the prompt and picks what the caption leaves open
       (an unnamed place, where the sun stands). Dimensions below `free_bits` nats are not
       penalised, so the code is used rather than collapsed.
-    - `motion_match`: with `motion_match_weight`, the mean absolute difference (pixels a frame)
-      between the decoded and the real clip's `tf_t2v.models.global_motion.motion_vectors`
-      (where the content of each quarter of the frame moves from frame to frame, whatever it
-      is), over every row of the batch, prior rows too. A pixel loss teaches a pan only once
-      the decoder knows where the textures are; this says "everything moves left" at once, so
-      the words of a camera move (and the posterior code of one) matter from the first steps.
+    - `motion_match`: with `motion_match_weight`, how differently the decoded clip moves from
+      the real one: `tf_t2v.models.global_motion.motion_divergence` (nats), the KL between
+      their distributions of frame-to-frame shifts in each quarter of the frame (at half size),
+      over every row of the batch, prior rows too. A pixel loss teaches a pan only once the
+      decoder knows where the textures are; this says "everything moves left" at once, so the
+      words of a camera move (and the posterior code of one) matter from the first steps.
       Reads 0 when the weight is 0.
     - `g_adv`: with a `discriminator` (a `tf_t2v.video.FrameCritic`), the hinge generator loss
       of the posterior rows' decoded clips, weighted by `adversarial_weight`; the critic is
@@ -211,7 +218,7 @@ class TextToVideoVAE(TextToVideo):
                 + self.kl_weight * kl_cost)
         motion_match = ops.zeros(())
         if self.motion_match_weight > 0:
-            motion_match = ops.mean(ops.abs(motion_vectors(fake) - ops.stop_gradient(motion_vectors(video))))
+            motion_match = ops.mean(motion_divergence(half_size(video), half_size(fake)))
             loss = loss + self.motion_match_weight * motion_match
         g_adv = ops.zeros(())
         if self.discriminator is not None:
