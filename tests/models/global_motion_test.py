@@ -7,7 +7,6 @@ import tensorflow as tf
 
 from tf_t2v.models.global_motion import motion_divergence, motion_vectors
 from tf_t2v.video import CameraWarp
-from tf_t2v.video.camera_warp import MAX_SHIFT
 
 
 def texture(size=40, frames=4, seed=0):
@@ -32,9 +31,7 @@ def test_a_zoom_in_moves_the_regions_apart():
     warp = CameraWarp(4)
     clips = texture(40, 4)
     warp(clips, np.zeros((1, 8), "float32"))
-    bias = np.zeros(12, "float32")
-    bias[0::3] = [math.atanh(math.log(z) / 0.7) for z in (1.0, 0.95, 0.9, 0.85)]
-    warp.dense.set_weights([np.zeros((8, 12), "float32"), bias])
+    warp.set_path(log_zoom=[math.log(z) for z in (1.0, 0.95, 0.9, 0.85)])
     vectors = motion_vectors(warp(clips, np.zeros((1, 8), "float32"))).numpy().mean(axis=1)[0]  # (4, 2)
     # Regions in row-major order: top-left, top-right, bottom-left, bottom-right.
     assert vectors[0, 0] < -0.2 and vectors[1, 0] < -0.2 and vectors[2, 0] > 0.2 and vectors[3, 0] > 0.2  # dy
@@ -44,11 +41,9 @@ def test_a_zoom_in_moves_the_regions_apart():
 def test_matching_motion_alone_teaches_a_camera_which_way_to_pan():
     # No pixel loss: the camera learns the real clip's pan from the motion statistics only.
     clips = texture(40, 4, seed=1)
-    target_warp = CameraWarp(4)
+    target_warp = CameraWarp(4, degree=3)
     target_warp(clips, np.zeros((1, 8), "float32"))
-    bias = np.zeros(12, "float32")
-    bias[1::3] = [math.atanh(s / MAX_SHIFT) for s in (0.0, 0.025, 0.05, 0.075)]  # 1 px a frame
-    target_warp.dense.set_weights([np.zeros((8, 12), "float32"), bias])
+    target_warp.set_path(dx=[0.0, 0.025, 0.05, 0.075])  # 1 px a frame
     real = target_warp(clips, np.zeros((1, 8), "float32"))
     warp = CameraWarp(4)
     warp(clips, np.zeros((1, 8), "float32"))

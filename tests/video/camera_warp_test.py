@@ -7,17 +7,6 @@ import tensorflow as tf
 
 from tf_t2v.testing.test_case import TestCase
 from tf_t2v.video import CameraWarp
-from tf_t2v.video.camera_warp import MAX_LOG_ZOOM, MAX_SHIFT
-
-
-def _set_camera(warp, log_zoom=0.0, dx=0.0, dy=0.0):
-    """Weights that give every clip the same camera: (log zoom, dx, dy) in every frame."""
-    kernel = np.zeros(warp.dense.kernel.shape, "float32")
-    bias = np.zeros(warp.dense.bias.shape, "float32")
-    bias[0::3] = math.atanh(log_zoom / MAX_LOG_ZOOM)
-    bias[1::3] = math.atanh(dx / MAX_SHIFT)
-    bias[2::3] = math.atanh(dy / MAX_SHIFT)
-    warp.dense.set_weights([kernel, bias])
 
 
 class CameraWarpTest(TestCase):
@@ -39,18 +28,18 @@ class CameraWarpTest(TestCase):
     def test_a_shift_pans_by_whole_pixels_and_repeats_the_edge(self):
         warp = CameraWarp(4)
         warp(self.clips, self.cond)
-        _set_camera(warp, dx=2 / 16)  # the camera moves 2 px right: content moves 2 px left
+        warp.set_path(dx=2 / 16)  # the camera moves 2 px right: content moves 2 px left
         out = np.asarray(warp(self.clips, self.cond))
         np.testing.assert_allclose(out[:, :, :, :-2], self.clips[:, :, :, 2:], atol=1e-6)
         np.testing.assert_allclose(out[:, :, :, -2:], self.clips[:, :, :, -1:].repeat(2, axis=3), atol=1e-6)
-        _set_camera(warp, dy=-3 / 16)  # tilts 3 px up
+        warp.set_path(dy=-3 / 16)  # tilts 3 px up
         out = np.asarray(warp(self.clips, self.cond))
         np.testing.assert_allclose(out[:, :, 3:], self.clips[:, :, :-3], atol=1e-6)
 
     def test_a_zoom_samples_bilinearly_about_the_centre(self):
         warp = CameraWarp(4)
         warp(self.clips, self.cond)
-        _set_camera(warp, log_zoom=math.log(0.5))  # zooms in 2x
+        warp.set_path(log_zoom=math.log(0.5))  # zooms in 2x
         out = np.asarray(warp(self.clips, self.cond))
         for i, j in ((5, 9), (0, 15), (8, 8)):
             y, x = (i + 0.5) / 2 + 4 - 0.5, (j + 0.5) / 2 + 4 - 0.5  # source pixel coordinates
@@ -61,18 +50,17 @@ class CameraWarpTest(TestCase):
                         + fy * ((1 - fx) * c[:, :, y0 + 1, x0] + fx * c[:, :, y0 + 1, x0 + 1]))
             np.testing.assert_allclose(out[:, :, i, j], expected, atol=1e-5)
 
-    def test_each_frame_has_its_own_camera_and_learns_it_from_a_pixel_loss(self):
-        # The target pans right over the clip; a few steps of gradient descent on L1 alone move
-        # the last frame's shift toward it and leave the first frame's near where it started.
+    def test_the_camera_follows_a_path_and_learns_it_from_a_pixel_loss(self):
+        # The target pans right over the clip; gradient descent on L1 alone moves the last
+        # frame's shift toward it and leaves the first frame's near where it started.
         canvas = np.tile(np.sin(np.arange(16) / 2.0)[None, None, None, :, None], (2, 4, 16, 1, 3)).astype("float32")
-        target_warp = CameraWarp(4)
+        target_warp = CameraWarp(4, degree=3)
         target_warp(canvas, self.cond)
-        kernel = np.zeros(target_warp.dense.kernel.shape, "float32")
-        bias = np.zeros(target_warp.dense.bias.shape, "float32")
-        bias[1::3] = [math.atanh(s / MAX_SHIFT) for s in (0.0, 0.02, 0.04, 0.06)]
-        target_warp.dense.set_weights([kernel, bias])
+        target_warp.set_path(dx=[0.0, 0.02, 0.04, 0.06])
+        _, dx, _ = target_warp.camera(self.cond)
+        np.testing.assert_allclose(np.asarray(dx), [[0.0, 0.02, 0.04, 0.06]] * 2, atol=1e-6)
         target = target_warp(canvas, self.cond)
-        warp = CameraWarp(4)
+        warp = CameraWarp(4, degree=1)
         warp(canvas, self.cond)
         optimizer = keras.optimizers.Adam(0.01)
         for _ in range(60):
@@ -83,6 +71,17 @@ class CameraWarpTest(TestCase):
         self.assertLess(abs(dx[:, 3] - 0.06).max(), 0.015)
         self.assertLess(abs(dx[:, 0]).max(), 0.015)
 
+    def test_the_path_is_smooth_in_time(self):
+        # Degree 1: whatever the conditioning, each parameter moves steadily over the clip.
+        warp = CameraWarp(8, degree=1)
+        warp(np.zeros((2, 8, 16, 16, 3), "float32"), self.cond)
+        warp.dense.kernel.assign(np.random.default_rng(3).normal(size=warp.dense.kernel.shape))
+        for path in warp.camera(self.cond):
+            steps = np.diff(np.asarray(path), axis=1)
+            self.assertTrue(np.all((steps >= 0).all(axis=1) | (steps <= 0).all(axis=1)))
+        with pytest.raises(ValueError, match="within"):
+            warp.set_path(dx=0.6)
+
     def test_serialization_and_frame_count_checked(self):
         warp = CameraWarp(4)
         warp(self.clips, self.cond)
@@ -91,6 +90,8 @@ class CameraWarpTest(TestCase):
             CameraWarp(3)(self.clips, self.cond)
         with pytest.raises(ValueError, match="num_frames"):
             CameraWarp(0)
+        with pytest.raises(ValueError, match="degree"):
+            CameraWarp(4, degree=-1)
 
     def test_mixed_precision(self):
         self.run_mixed_precision_test(CameraWarp, {"num_frames": 4}, (self.clips, self.cond),

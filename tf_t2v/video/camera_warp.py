@@ -33,17 +33,19 @@ class CameraWarp(keras.layers.Layer):
     Most footage is filmed by a moving camera, and a camera move shifts or scales the whole
     frame: hard for a stack of small convolutions to draw (every pixel must move in step),
     trivial as a warp. From a conditioning vector (B, D) a dense layer (zero bias, a small random
-    kernel) predicts,
-    per frame t, a log zoom l_t and a shift (dx_t, dy_t), and frame t of the output samples frame
-    t of the input at X = 0.5 + (u - 0.5) exp(l_t) + dx_t, Y = 0.5 + (v - 0.5) exp(l_t) + dy_t,
-    with (u, v) in [0, 1]^2 the view coordinates of each pixel centre (bilinear; past the edge
-    the edge pixels repeat). Zoom below 1 zooms in. It starts near the identity, and every value
-    of the output is differentiable in the camera, so it learns from a pixel loss alone. The
-    resampling is separable: two small matrix products per frame, no gathers (static shapes,
-    XLA-compilable).
+    kernel) predicts a smooth path of the camera over the clip: for each of log zoom l, shift dx
+    and shift dy, the coefficients of a polynomial of the given `degree` in the clip's phase
+    s = t / (T - 1) - 1/2 (so a steady pan, a zoom that eases in, not a camera that jumps
+    between frames). Frame t of the output samples frame t of the input at
+    X = 0.5 + (u - 0.5) exp(l_t) + dx_t, Y = 0.5 + (v - 0.5) exp(l_t) + dy_t, with (u, v) in
+    [0, 1]^2 the view coordinates of each pixel centre (bilinear; past the edge the edge pixels
+    repeat). Zoom below 1 zooms in. It starts near the identity, and every value of the output is
+    differentiable in the camera, so it learns from a pixel loss alone. The resampling is
+    separable: two small matrix products per frame, no gathers (static shapes, XLA-compilable).
 
     Args:
         num_frames: int. Frames T of the clips.
+        degree: int >= 0. Degree of each parameter's path in time (0: one camera for the clip).
 
     Example:
     ```python
@@ -55,16 +57,19 @@ class CameraWarp(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, num_frames, **kwargs):
+    def __init__(self, num_frames, degree=2, **kwargs):
         super().__init__(**kwargs)
         self.num_frames = int(num_frames)
+        self.degree = int(degree)
         if self.num_frames < 1:
             raise ValueError(f"num_frames must be >= 1; got {num_frames}.")
+        if self.degree < 0:
+            raise ValueError(f"degree must be >= 0; got {degree}.")
         # A small random kernel, not zeros: with a zero kernel the conditioning gets no gradient
         # from the camera, so it never learns to tell camera words apart, and the camera has
         # nothing to read (a saddle: measured on scenes, the camera stayed the same for every
         # caption). 0.005 moves frames by under a pixel at the start.
-        self.dense = keras.layers.Dense(3 * self.num_frames, dtype=self.dtype_policy, name="camera",
+        self.dense = keras.layers.Dense(3 * (self.degree + 1), dtype=self.dtype_policy, name="camera",
                                         kernel_initializer=keras.initializers.RandomNormal(stddev=KERNEL_STDDEV))
 
     def build(self, clips_shape, cond_shape):
@@ -72,11 +77,35 @@ class CameraWarp(keras.layers.Layer):
             raise ValueError(f"CameraWarp(num_frames={self.num_frames}) got clips of {clips_shape[1]} frames.")
         self.dense.build(cond_shape)
 
+    def basis(self):
+        """(T, degree + 1) float32: the powers of each frame's phase s = t / (T - 1) - 1/2."""
+        phase = ops.cast(ops.arange(self.num_frames), "float32") / max(self.num_frames - 1, 1) - 0.5
+        return ops.stack([phase**k for k in range(self.degree + 1)], axis=-1)
+
     def camera(self, cond):
         """(log zoom, shift x, shift y) per frame, float32 (B, T) each, from conditioning (B, D)."""
-        params = ops.reshape(ops.cast(self.dense(cond), "float32"), (-1, self.num_frames, 3))
+        coefficients = ops.reshape(ops.cast(self.dense(cond), "float32"), (-1, 3, self.degree + 1))
+        params = ops.einsum("bpk,tk->btp", coefficients, self.basis())  # (B, T, 3)
         log_zoom = MAX_LOG_ZOOM * ops.tanh(params[..., 0])
         return log_zoom, MAX_SHIFT * ops.tanh(params[..., 1]), MAX_SHIFT * ops.tanh(params[..., 2])
+
+    def set_path(self, log_zoom=0.0, dx=0.0, dy=0.0):
+        """Films every clip with one camera path, whatever the conditioning: sets the kernel to
+        zero and the bias to the path's coefficients (least squares in the layer's `degree`; a
+        path of T values is met exactly when degree >= T - 1). Each argument is a float (the
+        same in every frame) or T floats; log zoom within +-MAX_LOG_ZOOM, shifts within
+        +-MAX_SHIFT (open bounds)."""
+        import numpy as np
+
+        basis = np.asarray(self.basis())
+        bias = []
+        for value, bound in ((log_zoom, MAX_LOG_ZOOM), (dx, MAX_SHIFT), (dy, MAX_SHIFT)):
+            path = np.broadcast_to(np.asarray(value, "float64"), (self.num_frames,))
+            if np.abs(path).max() >= bound:
+                raise ValueError(f"A camera path must stay within +-{bound}; got {path.tolist()}.")
+            bias.append(np.linalg.lstsq(basis, np.arctanh(path / bound), rcond=None)[0])
+        self.dense.kernel.assign(np.zeros(self.dense.kernel.shape, self.dense.kernel.dtype))
+        self.dense.bias.assign(np.concatenate(bias).astype(self.dense.bias.dtype))
 
     def call(self, clips, cond):
         height, width = clips.shape[2], clips.shape[3]
@@ -96,4 +125,4 @@ class CameraWarp(keras.layers.Layer):
         return clips_shape
 
     def get_config(self):
-        return {**super().get_config(), "num_frames": self.num_frames}
+        return {**super().get_config(), "num_frames": self.num_frames, "degree": self.degree}
