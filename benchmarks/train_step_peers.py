@@ -292,9 +292,14 @@ class GeneralPort:
         if te.pop("dropout"):
             raise ValueError("The PyTorch port has no dropout; the preset's text encoder must have none.")
         te["num_pooled"] = te["num_pooled"] or 1  # as trainer.build_gan resolves it
+        if m.decoder.camera_warp or m.motion_match_weight:
+            raise ValueError("The PyTorch port has no camera warp and no motion-statistics term; "
+                             "compare a config without them.")
+        decoder = dataclasses.asdict(m.decoder)
+        decoder.pop("camera_warp")
         critic = dataclasses.asdict(m.frame_critic)
         self.model = model = gtv.TextToVideoVAE(
-            vocabulary_size, m.tokenizer.sequence_length, text_encoder=te, decoder=dataclasses.asdict(m.decoder),
+            vocabulary_size, m.tokenizer.sequence_length, text_encoder=te, decoder=decoder,
             encoder=dataclasses.asdict(m.encoder), frame_critic=critic, ema_decay=t.ema_decay,
             kl_weight=m.kl_weight, temporal_weight=m.temporal_weight, free_bits=m.free_bits,
             prior_share=m.prior_share, motion_weight=m.motion_weight, l2_weight=m.l2_weight,

@@ -144,7 +144,8 @@ def test_model_sections_mirror_the_constructors():
     assert sorted(SPRITE_OBJECTIVES) == arguments(TextToVideoGAN, parts | {"ema_decay", "seed"})
     vae_parts = {"tokenizer", "text_encoder", "generator", "encoder", "ema_decay", "seed", "discriminator",
                  "adversarial_weight"}  # the critic from frame_critic, its weight shared with the sprite family
-    general = {"kl_weight", "temporal_weight", "free_bits", "prior_share", "motion_weight", "l2_weight"}
+    general = {"kl_weight", "temporal_weight", "free_bits", "prior_share", "motion_weight", "l2_weight",
+               "motion_match_weight"}
     assert sorted(general) == arguments(TextToVideoVAE, vae_parts)
     assert fields(model.frame_critic) == arguments(FrameCritic, ())
     sections = {"family", "decoder", "encoder", "frame_critic"}
