@@ -6,9 +6,10 @@
 A per-pixel loss only rewards motion that lands on the right pixels, so a decoder that does not
 yet know where the clouds or buildings are learns nothing from a pan (the blurred average of a
 moving texture does not move). The expected shift between consecutive frames, per region of the
-frame, says how the content moves without saying what it is: matching it between decoded and
-real clips teaches camera moves (a pan shifts every region the same way, a zoom shifts them
-apart or together) and large moving things from the first steps. `TextToVideoVAE`'s
+frame, says how the content moves without saying what it is (a pan shifts every region the
+same way, a zoom shifts them apart or together): matching it between decoded and real clips is
+meant to teach camera moves before the decoder knows the textures. On scenes it did not yet
+(docs/general-model.md, "A camera for the decoder"). `TextToVideoVAE`'s
 `motion_match_weight` uses `motion_divergence`: matching expected shifts alone is gamed by a
 decoder that makes blocks flat (a flat block has no preferred shift, so its expected shift is
 0, the commonest real value), while a flat block's uniform distribution is far from the peaked

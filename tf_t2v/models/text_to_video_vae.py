@@ -65,8 +65,8 @@ class TextToVideoVAE(TextToVideo):
       the real one: `tf_t2v.models.global_motion.motion_divergence` (nats), the KL between
       their distributions of frame-to-frame shifts in each quarter of the frame (at half size),
       over every row of the batch, prior rows too. A pixel loss teaches a pan only once the
-      decoder knows where the textures are; this says "everything moves left" at once, so the
-      words of a camera move (and the posterior code of one) matter from the first steps.
+      decoder knows where the textures are; this says "everything moves left" at once. (On
+      scenes, with `CameraWarp`, it did not yet teach the camera words: docs/general-model.md.)
       Reads 0 when the weight is 0.
     - `g_adv`: with a `discriminator` (a `tf_t2v.video.FrameCritic`), the hinge generator loss
       of the posterior rows' decoded clips, weighted by `adversarial_weight`; the critic is

@@ -40,7 +40,7 @@ class CameraWarp(keras.layers.Layer):
     X = 0.5 + (u - 0.5) exp(l_t) + dx_t, Y = 0.5 + (v - 0.5) exp(l_t) + dy_t, with (u, v) in
     [0, 1]^2 the view coordinates of each pixel centre (bilinear; past the edge the edge pixels
     repeat). Zoom below 1 zooms in. It starts near the identity, and every value of the output is
-    differentiable in the camera, so it learns from a pixel loss alone. The resampling is
+    differentiable in the camera, so a pixel loss alone can move it (tests). The resampling is
     separable: two small matrix products per frame, no gathers (static shapes, XLA-compilable).
 
     Args:
@@ -65,10 +65,10 @@ class CameraWarp(keras.layers.Layer):
             raise ValueError(f"num_frames must be >= 1; got {num_frames}.")
         if self.degree < 0:
             raise ValueError(f"degree must be >= 0; got {degree}.")
-        # A small random kernel, not zeros: with a zero kernel the conditioning gets no gradient
-        # from the camera, so it never learns to tell camera words apart, and the camera has
-        # nothing to read (a saddle: measured on scenes, the camera stayed the same for every
-        # caption). 0.005 moves frames by under a pixel at the start.
+        # A small random kernel, not zeros: through a zero kernel the conditioning gets no
+        # gradient from the camera at all (a saddle). A small one gives it one; on scenes that was
+        # still not enough to teach the camera words (docs/general-model.md). At 0.005 the
+        # start moves frames by about a pixel or less.
         self.dense = keras.layers.Dense(3 * (self.degree + 1), dtype=self.dtype_policy, name="camera",
                                         kernel_initializer=keras.initializers.RandomNormal(stddev=KERNEL_STDDEV))
 
