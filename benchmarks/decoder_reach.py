@@ -23,12 +23,9 @@ from tf_t2v.eval.model_evaluation import load_split
 from tf_t2v.eval.shipped_evaluators import load_evaluator
 from tf_t2v.loading import load
 from tf_t2v.models.text_to_video import to_uint8
+from tf_t2v.models.text_to_video_vae import gaussian_kl
 
 DECODINGS = ("posterior_mean", "prior_mean", "prior_sample")
-
-
-def frame_change(clips):
-    return float(np.abs(np.diff(clips.astype(np.float32), axis=1)).mean())
 
 
 def decodings(model, captions, video, batch_size=32, seed=0):
@@ -46,8 +43,7 @@ def decodings(model, captions, video, batch_size=32, seed=0):
                  "prior_sample": prior_mean + tf.exp(0.5 * prior_logvar) * noise}
         for name, z in codes.items():
             out[name].append(np.asarray(to_uint8(generator.decode(cond, z))))
-        kl = 0.5 * (prior_logvar - logvar + (tf.exp(logvar) + tf.square(mean - prior_mean)) / tf.exp(prior_logvar) - 1.0)
-        kls.append(tf.reduce_sum(kl, -1).numpy())
+        kls.append(tf.reduce_sum(gaussian_kl(mean, logvar, prior_mean, prior_logvar), -1).numpy())
     return {name: np.concatenate(c) for name, c in out.items()}, float(np.concatenate(kls).mean())
 
 
@@ -63,7 +59,7 @@ def main():
     model = load(args.model)
     examples = load_split(args.dataset, args.split, args.num, args.data_dir)
     labels, named = scenes_evaluation.labels_and_named(examples)
-    captions = [e["caption"].decode() if isinstance(e["caption"], bytes) else str(e["caption"]) for e in examples]
+    captions = [e["caption"] for e in examples]
     video = np.stack([e["video"] for e in examples])
     evaluator = load_evaluator(args.dataset)
     clips, kl = decodings(model, captions, video)
@@ -76,7 +72,7 @@ def main():
         read = scenes_evaluation.as_array(evaluator.read(c))
         scores = scenes_evaluation.named_scores(read, labels, named)
         cells = " | ".join("-" if scores[n] is None else f"{scores[n]:.3f}" for n in names)
-        print(f"| {name} | {cells} | {frame_change(c):.2f} |")
+        print(f"| {name} | {cells} | {scenes_evaluation.temporal_change(c)['frame_change']:.2f} |")
 
 
 if __name__ == "__main__":

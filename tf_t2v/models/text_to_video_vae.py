@@ -23,6 +23,12 @@ def shown(clips):
     return ops.clip(clips, -1.0, 1.0)
 
 
+def gaussian_kl(mean, logvar, prior_mean, prior_logvar):
+    """KL(N(mean, exp(logvar)) || N(prior_mean, exp(prior_logvar))) per dimension, in nats."""
+    return 0.5 * (prior_logvar - logvar + (ops.exp(logvar) + ops.square(mean - prior_mean)) / ops.exp(prior_logvar)
+                  - 1.0)
+
+
 def half_size(clips):
     """Clips (B, T, H, W, C) at half the height and width (2x2 means): the motion term's input,
     a quarter of the arithmetic, with shifts up to 2 pixels there covering 4 at full size."""
@@ -209,8 +215,7 @@ class TextToVideoVAE(TextToVideo):
         temporal_loss = ops.sum(motion_error * posterior) / posterior_rows
         prior_rec_loss = (ops.sum((error + self.temporal_weight * motion_error) * prior)
                           / ops.maximum(ops.sum(prior), 1.0))
-        kl = 0.5 * (prior_logvar - logvar + (ops.exp(logvar) + ops.square(mean - prior_mean))
-                    / ops.exp(prior_logvar) - 1.0)  # (B, Z)
+        kl = gaussian_kl(mean, logvar, prior_mean, prior_logvar)  # (B, Z)
         kl_dims = ops.mean(kl, axis=0)
         kl_cost = ops.sum(ops.maximum(kl_dims, self.free_bits))
         share = self.prior_share
