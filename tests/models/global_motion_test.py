@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_t2v.models.global_motion import motion_divergence, motion_vectors
+from tf_t2v.models.global_motion import _weighted_median, camera_path, motion_divergence, motion_vectors
 from tf_t2v.video import CameraWarp
 
 
@@ -73,3 +73,42 @@ def test_the_divergence_is_zero_for_the_same_motion_and_worst_for_flat_or_revers
     same, reversed_, static, blank = (float(motion_divergence(right, x)[0]) for x in (right, left, still, flat))
     assert abs(same) < 1e-5
     assert reversed_ > static > 0.5 and blank > 0.5  # a flat clip is no way out
+
+
+def filmed(clip, **path):
+    """`clip` (1, T, H, W, 3) filmed by a `CameraWarp` along a set path."""
+    warp = CameraWarp(clip.shape[1], degree=3)
+    warp(clip, np.zeros((1, 8), "float32"))
+    warp.set_path(**path)
+    return warp(clip, np.zeros((1, 8), "float32")).numpy()
+
+
+def test_camera_path_reads_a_known_pan_and_zoom():
+    phase = np.arange(16) / 15 - 0.5
+    clip = texture(64, 16, seed=3)
+    log_zoom, dx, dy = (np.asarray(v)[0] for v in camera_path(filmed(clip, log_zoom=-0.15 * phase, dx=0.1 * phase)))
+    # The path is read with the middle of the clip as the reference.
+    np.testing.assert_allclose(dx, 0.1 * phase, atol=0.012)
+    np.testing.assert_allclose(log_zoom, -0.15 * phase, atol=0.018)
+    np.testing.assert_allclose(dy, 0.0, atol=0.01)
+    still = [np.abs(np.asarray(v)).max() for v in camera_path(clip)]
+    assert max(still) < 0.005, still  # a third of a pixel at most, over the whole clip
+
+
+def test_specks_that_move_on_their_own_do_not_move_the_camera():
+    clip = texture(64, 8, seed=4)
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 64, 400), rng.integers(0, 64, 400)
+    for t in range(8):  # 400 one-pixel flakes fall 2 px a frame over a still scene
+        clip[0, t, (y + 2 * t) % 64, x] = 1.0
+    _, dx, dy = (np.asarray(v)[0] for v in camera_path(clip))
+    assert np.abs(dx).max() < 0.01 and np.abs(dy).max() < 0.01, (dx, dy)
+    _, _, dy_raw = (np.asarray(v)[0] for v in camera_path(clip, opening=1))  # without the opening they are read
+    assert np.abs(dy_raw).max() > 2 * np.abs(dy).max()
+
+
+def test_weighted_median_follows_the_weights():
+    x = tf.constant([[3.0, 1.0, 2.0, 10.0, -5.0]])
+    assert float(_weighted_median(x, tf.ones_like(x))[0]) == 2.0
+    assert float(_weighted_median(x, tf.constant([[0.0, 0.0, 0.0, 1.0, 0.0]]))[0]) == 10.0
+    assert float(_weighted_median(x, tf.constant([[1.0, 1.0, 1.0, 5.0, 1.0]]))[0]) == 10.0

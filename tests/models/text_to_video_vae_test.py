@@ -190,12 +190,12 @@ class TextToVideoVAETest(TestCase):
     def test_a_camera_warp_model_exports_a_servable_saved_model_that_draws_its_clips(self):
         from tf_t2v.export import SavedModelExporter
 
-        model = tiny_vae(camera_warp=True)
+        model = tiny_vae(camera_warp=True, camera_weight=1.0)  # trained with the camera read from the clips
         model.compile(g_optimizer=keras.optimizers.Adam(1e-2))
         model.fit(two_caption_batches(), epochs=1, steps_per_epoch=3, verbose=0)
         model.ema_generator.set_weights(model.generator.get_weights())
         model.ema_text_encoder.set_weights(model.text_encoder.get_weights())
-        _, dx, _ = model.ema_generator.camera.camera(np.ones((1, model.ema_generator.cond_dim + 4), "float32"))
+        _, dx, _ = model.ema_generator.camera.camera(np.ones((1, model.ema_generator.cond_dim), "float32"))
         self.assertGreater(float(np.abs(np.asarray(dx)).max()), 0.0)  # the camera is not at rest
         export_dir = SavedModelExporter(model, max_batch_size=2, warmup_batch_sizes=(1,)).export(
             os.path.join(tempfile.mkdtemp(), "tiny", "1"))
@@ -204,6 +204,49 @@ class TextToVideoVAETest(TestCase):
         served = tf.saved_model.load(export_dir).signatures["serving_default"](
             prompt=tf.constant(prompts), seed=tf.constant(seeds, tf.int64))["video"]
         np.testing.assert_array_equal(served.numpy(), model.generate(prompts, seed=seeds))
+
+    def test_the_camera_term_teaches_the_words_the_camera_of_their_clips(self):
+        # "left" clips pan (their content moves 1 px a frame to the right), "right" clips hold
+        # still: no label says so, the camera is read from the clips.
+        rng = np.random.default_rng(3)
+        small = rng.uniform(-1, 1, size=(8, 6, 6, 1)).astype("float32")
+        scenes = np.repeat(tf.image.resize(small, (24, 24), method="bicubic").numpy(), 3, axis=-1)
+        video = np.stack([np.stack([scenes[i, 4:20, 4 - t if i % 2 == 0 else 4:20 - t if i % 2 == 0 else 20]
+                                    for t in range(4)]) for i in range(8)])
+        captions = ["the square moves left" if i % 2 == 0 else "the square moves right" for i in range(8)]
+        batches = tf.data.Dataset.from_tensors({"caption": tf.constant(captions), "video": tf.constant(video)}).repeat()
+        model = tiny_vae(camera_warp=True, camera_weight=1.0)
+        read = model.read_camera(tf.constant(video))[1].numpy()  # dx (8, 4)
+        np.testing.assert_allclose(np.diff(read[0::2], axis=1) * 16, -1.0, atol=0.2)  # the camera pans left
+        np.testing.assert_allclose(read[1::2], 0.0, atol=0.02)
+        model.compile(g_optimizer=keras.optimizers.Adam(1e-2))
+        history = model.fit(batches, epochs=2, steps_per_epoch=40, verbose=0)
+        first, last = history.history["camera_loss"]
+        self.assertLess(last, 0.5 * first)
+        text = model.text_encoder(model.token_ids({"caption": tf.constant(captions[:2])}))["pooled"]
+        _, dx, _ = model.generator.camera.camera(model.generator.condition(text))
+        steps = np.diff(np.asarray(dx), axis=1) * 16  # pixels a frame, per caption
+        np.testing.assert_allclose(steps[0], -1.0, atol=0.25)
+        np.testing.assert_allclose(steps[1], 0.0, atol=0.25)
+
+    def test_the_camera_term_needs_a_camera_and_films_the_decoding_with_the_read_camera(self):
+        with self.assertRaisesRegex(ValueError, "camera warp"):
+            tiny_vae(camera_weight=1.0)
+        batch = next(iter(two_caption_batches()))
+        self.assertEqual(float(tiny_vae(camera_warp=True).losses_for(batch)["camera_loss"]), 0.0)  # off by default
+        model = tiny_vae(camera_warp=True, camera_weight=1.0)
+        values, fake, _ = model._forward(batch, training=False)
+        self.assertGreater(float(values["camera_loss"]), 0.0)
+        cond = model.generator.condition(model.text_encoder(model.token_ids(batch))["pooled"])
+        video = tf.cast(batch["video"], tf.float32)
+        mean, _ = model.encoder(video, cond)
+        # The decoding of the posterior mean (no noise: training=False still samples, so compare
+        # the warp alone): the read camera, not the predicted one, films the decoded clip.
+        path = model.read_camera(video)
+        clip = model.generator.decode(cond, mean, camera_path=path)
+        unwarped = model.generator.decode(cond, mean, camera_path=(tf.zeros_like(path[0]),) * 3)
+        np.testing.assert_allclose(clip.numpy(), model.generator.camera.warp(unwarped, *path).numpy(), atol=1e-5)
+        self.assertEqual(fake.shape, clip.shape)
 
     def test_motion_match_scores_the_decoded_motion_against_the_real_one(self):
         batch = next(iter(two_caption_batches()))

@@ -82,6 +82,24 @@ class CameraWarpTest(TestCase):
         with pytest.raises(ValueError, match="within"):
             warp.set_path(dx=0.6)
 
+    def test_a_given_path_films_the_clip_as_the_set_path_does(self):
+        warp = CameraWarp(4)
+        warp(self.clips, self.cond)
+        path = ([0.1, 0.05, 0.0, -0.05], [0.0, 0.02, 0.04, 0.06], [-0.03, -0.01, 0.01, 0.03])
+        given = warp(self.clips, self.cond, path=tuple(np.tile(np.float32(p), (2, 1)) for p in path)).numpy()
+        warp.set_path(*path)  # degree 2 meets these paths (linear) exactly
+        np.testing.assert_allclose(given, warp(self.clips, self.cond).numpy(), atol=3e-3)  # tanh round trip
+
+    def test_smooth_keeps_a_path_it_can_follow_and_smooths_one_it_cannot(self):
+        warp = CameraWarp(8)
+        phase = np.arange(8) / 7 - 0.5
+        quadratic = np.float32([0.1 + 0.2 * phase - 0.3 * phase**2])
+        np.testing.assert_allclose(warp.smooth(quadratic).numpy(), quadratic, atol=1e-5)
+        jumps = np.float32([[0.0, 0.2, 0.0, 0.2, 0.0, 0.2, 0.0, 0.2]])
+        smoothed = warp.smooth(jumps).numpy()
+        self.assertLess(np.abs(np.diff(smoothed)).max(), 0.05)
+        self.assertAlmostEqual(float(smoothed.mean()), 0.1, places=5)  # least squares keeps the mean
+
     def test_serialization_and_frame_count_checked(self):
         warp = CameraWarp(4)
         warp(self.clips, self.cond)

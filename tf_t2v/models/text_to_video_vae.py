@@ -4,11 +4,13 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from tf_t2v.models.global_motion import motion_divergence
+from tf_t2v.models.global_motion import camera_path, motion_divergence
+from tf_t2v.video.camera_warp import MAX_LOG_ZOOM, MAX_SHIFT
 from tf_t2v.models.text_to_video import TextToVideo
 
 # Loss tracker names, in the order `metrics` lists them.
-LOSSES = ("loss", "rec_loss", "temporal_loss", "prior_rec_loss", "kl", "motion_match", "g_adv", "d_loss")
+LOSSES = ("loss", "rec_loss", "temporal_loss", "prior_rec_loss", "kl", "motion_match", "camera_loss", "g_adv",
+          "d_loss")
 
 
 def shown(clips):
@@ -74,6 +76,15 @@ class TextToVideoVAE(TextToVideo):
       decoder knows where the textures are; this says "everything moves left" at once. (On
       scenes, with `CameraWarp`, it did not yet teach the camera words: docs/general-model.md.)
       Reads 0 when the weight is 0.
+    - `camera_loss`: with `camera_weight` (needs a generator with a `tf_t2v.video.CameraWarp`),
+      the camera is read from each real clip (`tf_t2v.models.global_motion.camera_path`, made
+      as smooth as the warp's path) and the clip is decoded through that camera, not the one
+      the words predict: the decoder then draws the scene as the camera sees it at the clip's
+      middle, and the camera the words predict (`camera.camera(cond)`) learns to match the read
+      one (mean absolute difference of log zoom, dx and dy per frame, summed). A pixel loss alone
+      did not teach the words their camera moves (docs/general-model.md); this is a target for
+      them from the footage itself. Generation films with the predicted camera. Reads 0 when the
+      weight is 0.
     - `g_adv`: with a `discriminator` (a `tf_t2v.video.FrameCritic`), the hinge generator loss
       of the posterior rows' decoded clips, weighted by `adversarial_weight`; the critic is
       trained beside it on real against decoded clips (`d_loss`, hinge). Without one, both
@@ -96,6 +107,8 @@ class TextToVideoVAE(TextToVideo):
         motion_weight: float >= 0. Extra weight of the pixels that change within a clip (0: all equal).
         l2_weight: float >= 0. Weight of the squared error added to the reconstruction loss.
         motion_match_weight: float >= 0. Weight of the motion-statistics term (0: off).
+        camera_weight: float >= 0. Weight of the camera term (0: off, the camera learns from
+            the pixels alone).
         seed: int. Seed of the training noise.
 
     Example:
@@ -127,6 +140,7 @@ class TextToVideoVAE(TextToVideo):
         motion_weight=0.0,
         l2_weight=0.0,
         motion_match_weight=0.0,
+        camera_weight=0.0,
         seed=None,
         **kwargs,
     ):
@@ -147,10 +161,13 @@ class TextToVideoVAE(TextToVideo):
         self.motion_weight = float(motion_weight)
         self.l2_weight = float(l2_weight)
         self.motion_match_weight = float(motion_match_weight)
+        self.camera_weight = float(camera_weight)
         for name, value in (("motion_weight", self.motion_weight), ("l2_weight", self.l2_weight),
-                            ("motion_match_weight", self.motion_match_weight)):
+                            ("motion_match_weight", self.motion_match_weight), ("camera_weight", self.camera_weight)):
             if not value >= 0.0:
                 raise ValueError(f"{name} must be >= 0; got {value}.")
+        if self.camera_weight > 0 and getattr(generator, "camera", None) is None:
+            raise ValueError("camera_weight needs a generator with a camera warp (VideoDecoder(camera_warp=True)).")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSSES}
         text = self._build_sampler()
         video = ops.zeros((1, self.num_frames) + self.frame_size + (3,))
@@ -202,7 +219,12 @@ class TextToVideoVAE(TextToVideo):
             z = ops.where(from_prior[:, None], ops.stop_gradient(prior_mean), z)
         else:
             from_prior = ops.zeros((batch,), "bool")
-        fake = ops.cast(self.generator.decode(cond, z), "float32")  # (B, T, H, W, 3)
+        camera_loss, path = ops.zeros(()), None
+        if self.camera_weight > 0:
+            path = self.read_camera(video)
+            predicted = self.generator.camera.camera(cond)
+            camera_loss = sum(ops.mean(ops.abs(p - r)) for p, r in zip(predicted, path))
+        fake = ops.cast(self.generator.decode(cond, z, camera_path=path), "float32")  # (B, T, H, W, 3)
         difference = fake - video
         weighted = self.pixel_weights(video) * (ops.abs(difference) + self.l2_weight * ops.square(difference))
         error = ops.mean(weighted, axis=(1, 2, 3, 4))  # (B,)
@@ -225,14 +247,24 @@ class TextToVideoVAE(TextToVideo):
         if self.motion_match_weight > 0:
             motion_match = ops.mean(motion_divergence(half_size(video), half_size(fake)))
             loss = loss + self.motion_match_weight * motion_match
+        loss = loss + self.camera_weight * camera_loss
         g_adv = ops.zeros(())
         if self.discriminator is not None:
             logits = ops.reshape(self.discriminator(shown(fake), training=training), (batch, -1))
             g_adv = -ops.sum(ops.mean(logits, axis=1) * posterior) / posterior_rows
             loss = loss + self.adversarial_weight * g_adv
         values = dict(loss=loss, rec_loss=rec_loss, temporal_loss=temporal_loss, prior_rec_loss=prior_rec_loss,
-                      kl=ops.sum(kl_dims), motion_match=motion_match, g_adv=g_adv, d_loss=ops.zeros(()))
+                      kl=ops.sum(kl_dims), motion_match=motion_match, camera_loss=camera_loss, g_adv=g_adv, d_loss=ops.zeros(()))
         return values, fake, posterior
+
+    def read_camera(self, video):
+        """The camera of real clips (B, T, H, W, 3) as the generator's warp would film them:
+        (log zoom, dx, dy), (B, T) each, read by `global_motion.camera_path`, projected on the
+        warp's smooth path and kept inside its bounds. No gradient."""
+        camera = self.generator.camera
+        bounds = (MAX_LOG_ZOOM, MAX_SHIFT, MAX_SHIFT)
+        return tuple(ops.stop_gradient(ops.clip(camera.smooth(v), -0.95 * b, 0.95 * b))
+                     for v, b in zip(camera_path(video), bounds))
 
     def pixel_weights(self, video):
         """Per-pixel weights (B, T, H, W, 1) of the reconstruction error, mean 1 per clip (1 when
@@ -288,7 +320,7 @@ class TextToVideoVAE(TextToVideo):
         config.update(kl_weight=self.kl_weight, temporal_weight=self.temporal_weight, free_bits=self.free_bits,
                       prior_share=self.prior_share, adversarial_weight=self.adversarial_weight,
                       motion_weight=self.motion_weight, l2_weight=self.l2_weight,
-                      motion_match_weight=self.motion_match_weight)
+                      motion_match_weight=self.motion_match_weight, camera_weight=self.camera_weight)
         return config
 
     @classmethod

@@ -254,6 +254,9 @@ class ModelConfig:
             reconstruction loss.
         motion_match_weight: float >= 0. General family: weight of the motion-statistics term
             (decoded against real frame-to-frame shifts per quarter of the frame).
+        camera_weight: float >= 0. General family, with `decoder.camera_warp`: weight of the
+            camera term (the camera read from each training clip films its decoding, and the
+            camera the words predict learns to match it; 0: off).
         adversarial_weight: float. Weight of the generator's adversarial loss (both families).
         reconstruction_weight: float. Weight of the reconstruction loss.
         layer_weight: float. Weight of the layer supervision (sprite alpha and colour,
@@ -281,6 +284,7 @@ class ModelConfig:
     motion_weight: float = 0.0
     l2_weight: float = 0.0
     motion_match_weight: float = 0.0
+    camera_weight: float = 0.0
     adversarial_weight: float = 0.1
     reconstruction_weight: float = 0.0
     layer_weight: float = 1.0
@@ -364,11 +368,13 @@ class RunConfig:
         if self.model.text_encoder.num_pooled is not None:
             _positive("model.text_encoder.num_pooled", self.model.text_encoder.num_pooled)
         for key in ("model.kl_weight", "model.temporal_weight", "model.free_bits", "model.motion_weight",
-                    "model.l2_weight", "model.motion_match_weight"):
+                    "model.l2_weight", "model.motion_match_weight", "model.camera_weight"):
             if not _get(self, key) >= 0 or not math.isfinite(_get(self, key)):
                 raise ValueError(f"{key} must be a finite float >= 0; got {_get(self, key)}.")
         if not 0.0 <= self.model.prior_share < 1.0:
             raise ValueError(f"model.prior_share must be in [0, 1); got {self.model.prior_share}.")
+        if self.model.camera_weight > 0 and not self.model.decoder.camera_warp:
+            raise ValueError("model.camera_weight needs model.decoder.camera_warp: true (the camera it teaches).")
         for key in ("model.decoder.noise_dim", "model.decoder.base_frames", "model.decoder.pixel_shuffle",
                     "model.decoder.cond_dim", "model.encoder.patch", "model.encoder.hidden_dim"):
             _positive(key, _get(self, key))

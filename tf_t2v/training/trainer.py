@@ -150,7 +150,7 @@ def build_gan(vocabulary, cfg):
         return TextToVideoVAE(tokenizer, text_encoder, decoder, encoder, ema_decay=cfg.train.ema_decay,
                               kl_weight=m.kl_weight, temporal_weight=m.temporal_weight, free_bits=m.free_bits,
                               prior_share=m.prior_share, motion_weight=m.motion_weight, l2_weight=m.l2_weight,
-                              motion_match_weight=m.motion_match_weight,
+                              motion_match_weight=m.motion_match_weight, camera_weight=m.camera_weight,
                               discriminator=critic,
                               adversarial_weight=m.adversarial_weight if critic else 0.0, seed=cfg.train.seed)
     from tf_t2v.models import TextToVideoGAN

@@ -107,19 +107,33 @@ class CameraWarp(keras.layers.Layer):
         self.dense.kernel.assign(np.zeros(self.dense.kernel.shape, self.dense.kernel.dtype))
         self.dense.bias.assign(np.concatenate(bias).astype(self.dense.bias.dtype))
 
-    def call(self, clips, cond):
+    def smooth(self, values):
+        """Values per frame (B, T) projected on the layer's path (least squares on its polynomial
+        basis): a path read from footage (`tf_t2v.models.global_motion.camera_path`) as smooth
+        as the ones this layer predicts."""
+        basis = self.basis()
+        projection = ops.matmul(basis, ops.matmul(ops.inv(ops.matmul(ops.transpose(basis), basis)),
+                                                  ops.transpose(basis)))  # (T, T)
+        return ops.matmul(ops.cast(values, "float32"), ops.transpose(projection))
+
+    def warp(self, clips, log_zoom, dx, dy):
+        """Films clips (B, T, H, W, C) along a given camera path ((B, T) each, this layer's terms)."""
         height, width = clips.shape[2], clips.shape[3]
-        log_zoom, dx, dy = self.camera(cond)
-        zoom = ops.exp(log_zoom)[..., None]  # (B, T, 1)
+        zoom = ops.exp(ops.cast(log_zoom, "float32"))[..., None]  # (B, T, 1)
 
         def positions(shift, size):  # source pixel coordinates (B, T, size)
             view = (ops.cast(ops.arange(size), "float32") + 0.5) / size
-            return (0.5 + (view - 0.5) * zoom + shift[..., None]) * size - 0.5
+            return (0.5 + (view - 0.5) * zoom + ops.cast(shift, "float32")[..., None]) * size - 0.5
 
         rows = ops.cast(_resampling_matrices(positions(dy, height), height), clips.dtype)  # (B, T, H, H)
         cols = ops.cast(_resampling_matrices(positions(dx, width), width), clips.dtype)  # (B, T, W, W)
         x = ops.einsum("btik,btkwc->btiwc", rows, clips)
         return ops.einsum("btjl,btilc->btijc", cols, x)
+
+    def call(self, clips, cond, path=None):
+        """Films `clips` along the path predicted from `cond`, or along `path` ((log zoom, dx, dy),
+        (B, T) each) when one is given (training on footage whose camera is known)."""
+        return self.warp(clips, *(self.camera(cond) if path is None else path))
 
     def compute_output_shape(self, clips_shape, cond_shape=None):
         return clips_shape

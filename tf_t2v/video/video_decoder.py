@@ -35,8 +35,10 @@ class VideoDecoder(keras.layers.Layer):
       at 1 / pixel_shuffle of the size). The output is linear (no tanh: a saturated tanh stops
       the gradient of a pixel loss); `tf_t2v.models.to_uint8` clips it to [-1, 1].
     - With `camera_warp`, a `tf_t2v.video.CameraWarp` then films that clip with a camera that
-      pans, tilts and zooms as (cond, z) say: a camera move shifts every pixel in step, which the
-      convolutions (whose modulation is the same in every frame) barely learn to draw.
+      pans, tilts and zooms as the words (`cond`) say: a camera move shifts every pixel in step,
+      which the convolutions (whose modulation is the same in every frame) barely learn to draw.
+      The camera reads the words alone, not z: what the words say of the camera is then all it
+      knows, and a camera read from the footage can stand in for it in training.
 
     Trained with a posterior over z (`tf_t2v.video.VideoEncoder`) by `tf_t2v.models.TextToVideoVAE`.
 
@@ -152,7 +154,7 @@ class VideoDecoder(keras.layers.Layer):
             self.films[i].build((None, t, h, w, c), style)
         self.to_rgb.build((None, t, h, w, self.channels[-1]))
         if self.camera is not None:
-            self.camera.build((None, self.num_frames, self.height, self.width, 3), style)
+            self.camera.build((None, self.num_frames, self.height, self.width, 3), (None, self.cond_dim))
 
     def condition(self, text):
         """Conditioning vectors (B, cond_dim) from sentence embeddings (B, D)."""
@@ -166,8 +168,10 @@ class VideoDecoder(keras.layers.Layer):
         mean, logvar = ops.split(ops.cast(self.prior_head(cond), "float32"), 2, axis=-1)
         return mean, ops.clip(logvar, -8.0, 4.0)
 
-    def decode(self, cond, z):
-        """Clips (B, T, H, W, 3), on the [-1, 1] scale, from conditioning (B, cond_dim) and codes (B, noise_dim)."""
+    def decode(self, cond, z, camera_path=None):
+        """Clips (B, T, H, W, 3), on the [-1, 1] scale, from conditioning (B, cond_dim) and codes
+        (B, noise_dim). With a camera warp, `camera_path` ((log zoom, dx, dy), (B, T) each)
+        replaces the camera the words predict (training on footage whose camera was read)."""
         style = ops.concatenate([cond, ops.cast(z, cond.dtype)], axis=-1)
         x = self.stem(style)
         x = ops.reshape(x, (-1, self.base_frames, self.base_height, self.base_width, self.channels[0]))
@@ -183,7 +187,7 @@ class VideoDecoder(keras.layers.Layer):
             x = ops.transpose(x, (0, 1, 2, 4, 3, 5, 6))
             x = ops.reshape(x, (b, self.num_frames, self.height, self.width, 3))
         if self.camera is not None:
-            x = self.camera(x, style)
+            x = self.camera(x, cond, path=camera_path)
         return x
 
     def call(self, text, noise):
