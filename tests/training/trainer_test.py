@@ -191,6 +191,25 @@ def test_general_family_trains_from_captions_and_clips_only(tiny_data_dir, tmp_p
     assert set(batch) == {"caption", "video"}
 
 
+def test_a_run_starts_from_an_earlier_model_and_adds_a_camera(tiny_data_dir, tmp_path):
+    overrides = [f"data.data_dir={tiny_data_dir}", "data.name=moving_shapes/single_32"]
+    first = train(config.resolve("general_tiny", overrides=overrides), str(tmp_path / "first"), verbose=0)
+    start = str(tmp_path / "first" / "model.keras")
+    cfg = config.resolve("general_tiny", overrides=overrides + [
+        f"train.init_from={start}", "train.steps=2", "train.steps_per_epoch=2", "train.g_learning_rate=1e-12",
+        "model.decoder.camera_warp=true", "model.camera_weight=1"])
+    second = train(cfg, str(tmp_path / "second"), verbose=0)
+    # Nothing moves at that learning rate: the shared weights are the first run's, the camera is new.
+    for a, b in ((second.text_encoder, first.text_encoder), (second.encoder, first.encoder),
+                 (second.generator.stem, first.generator.stem)):
+        for x, y in zip(a.weights, b.weights):
+            np.testing.assert_allclose(np.asarray(x), np.asarray(y), atol=1e-6)
+    assert second.generator.camera is not None and first.generator.camera is None
+    with pytest.raises(ValueError, match="another vocabulary"):
+        model = trainer.build_model(cfg, ["a", "red", "circle"], tf.distribute.get_strategy())
+        trainer.warm_start(model, start)
+
+
 @pytest.mark.parametrize("preset, shape", [("general_tiny", (4, 16, 16)), ("scenes_64", (16, 64, 64)),
                                            ("scenes_32", (16, 32, 32)), ("clips_32", (16, 32, 32))])
 def test_general_presets_build_models_of_their_data_shape(preset, shape):

@@ -319,6 +319,10 @@ class TrainConfig:
         preview_prompts: list of str. Fixed prompts rendered in previews.
         eval_every_steps: int. Steps between evaluations (0 turns evaluation off).
         log_every_steps: int. Steps between TensorBoard loss scalars.
+        init_from: str or None. A `.keras` model (a checkpoint or final model of an earlier run
+            with the same vocabulary) whose weights start this run wherever a weight of the same
+            name and shape exists (fine-tuning, or adding a part to a trained model); the rest
+            start fresh. Read only when the run starts, not on resume.
     """
 
     steps: int = 20000
@@ -337,6 +341,7 @@ class TrainConfig:
     preview_prompts: List[str] = dataclasses.field(default_factory=lambda: list(DEFAULT_PREVIEW_PROMPTS))
     eval_every_steps: int = 500
     log_every_steps: int = 50
+    init_from: Optional[str] = None
 
     @property
     def epochs(self):

@@ -383,6 +383,49 @@ def train(cfg, run_dir, model_fn=None, verbose="auto"):
             lock.release()
 
 
+def _pairs(target, source):
+    """(target variable, source variable) pairs of two layers: position by position when their
+    weights have the same shapes in the same order (auto-numbered names may differ), else by
+    variable path relative to the layer (the k-th weight of a path to the k-th)."""
+    mine, theirs = target.weights, source.weights
+    if [tuple(v.shape) for v in mine] == [tuple(v.shape) for v in theirs]:
+        return list(zip(mine, theirs))
+
+    def by_path(weights):
+        table = {}
+        for v in weights:
+            table.setdefault(v.path.split("/", 1)[-1], []).append(v)
+        return table
+
+    ours, others = by_path(mine), by_path(theirs)
+    return [(a, b) for key, vs in ours.items() for a, b in zip(vs, others.get(key, []))
+            if tuple(a.shape) == tuple(b.shape)]
+
+
+def warm_start(model, path):
+    """Copies into `model` the weights of the `.keras` model at `path` that fit: part by part
+    (text encoder, generator, their moving averages, encoder, critic), every weight whose name
+    and shape match; the rest keep their fresh values (a part added since, such as a camera).
+    Returns (copied, fresh) counts. ValueError if the vocabularies differ (token ids would mean
+    other words) or nothing fits."""
+    source = keras.saving.load_model(path, compile=False)
+    if list(getattr(source, "vocabulary", [])) != list(model.vocabulary):
+        raise ValueError(f"train.init_from {path!r} was trained with another vocabulary than this run's; "
+                         "its text encoder would read other words.")
+    parts = [p for p in type(model)._PARTS if p != "tokenizer"] + ["ema_text_encoder", "ema_generator"]
+    copied = 0
+    for part in parts:
+        target, origin = getattr(model, part, None), getattr(source, part, None)
+        if target is None or origin is None:
+            continue
+        for variable, value in _pairs(target, origin):
+            variable.assign(value)
+            copied += 1
+    if not copied:
+        raise ValueError(f"train.init_from {path!r} shares no weight (same name and shape) with this run's model.")
+    return copied, len(model.weights) - copied
+
+
 def _train_locked(cfg, run_dir, strategy, model_fn, verbose):
     chief = strategy_lib.is_chief(strategy)
     _check_run_folder(cfg, run_dir)
@@ -414,6 +457,10 @@ def _train_locked(cfg, run_dir, strategy, model_fn, verbose):
     # A resumed run sees a new shuffle order rather than replaying the first epochs' batches.
     dataset = run_dataset(cfg, seed=cfg.train.seed + initial_epoch)
     model = build_model(cfg, vocabulary, strategy, model_fn)
+    if cfg.train.init_from and not initial_epoch:
+        with strategy.scope():
+            copied, fresh = warm_start(model, cfg.train.init_from)
+        logging.info("Started from %s: %d weights copied, %d fresh.", cfg.train.init_from, copied, fresh)
     check_shapes(model, dataset.element_spec)
     dataset = dataset.map(model.preprocess, num_parallel_calls=tf.data.AUTOTUNE)  # tokens on the host
     strategy_lib.prepare_fit(model, strategy)
