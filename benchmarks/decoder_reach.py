@@ -41,8 +41,13 @@ def decodings(model, captions, video, batch_size=32, seed=0):
         noise = tf.random.stateless_normal(tf.shape(prior_mean), seed=(seed, i))
         codes = {"posterior_mean": mean, "prior_mean": prior_mean,
                  "prior_sample": prior_mean + tf.exp(0.5 * prior_logvar) * noise}
+        # A camera warp films the posterior decoding with the camera read from the clip (as in
+        # training) and the prior ones with the camera the words say (as in generation).
+        words = generator.camera_path(text)
+        read = model.read_camera(clips) if words is not None and model.camera_weight > 0 else words
         for name, z in codes.items():
-            out[name].append(np.asarray(to_uint8(generator.decode(cond, z))))
+            path = read if name == "posterior_mean" else words
+            out[name].append(np.asarray(to_uint8(generator.decode(cond, z, camera_path=path))))
         kls.append(tf.reduce_sum(gaussian_kl(mean, logvar, prior_mean, prior_logvar), -1).numpy())
     return {name: np.concatenate(c) for name, c in out.items()}, float(np.concatenate(kls).mean())
 

@@ -195,7 +195,8 @@ class TextToVideoVAETest(TestCase):
         model.fit(two_caption_batches(), epochs=1, steps_per_epoch=3, verbose=0)
         model.ema_generator.set_weights(model.generator.get_weights())
         model.ema_text_encoder.set_weights(model.text_encoder.get_weights())
-        _, dx, _ = model.ema_generator.camera.camera(np.ones((1, model.ema_generator.cond_dim), "float32"))
+        text = model.ema_text_encoder(model.token_ids({"caption": tf.constant(["a red circle"])}))["pooled"]
+        _, dx, _ = model.ema_generator.camera_path(text)
         self.assertGreater(float(np.abs(np.asarray(dx)).max()), 0.0)  # the camera is not at rest
         export_dir = SavedModelExporter(model, max_batch_size=2, warmup_batch_sizes=(1,)).export(
             os.path.join(tempfile.mkdtemp(), "tiny", "1"))
@@ -224,7 +225,7 @@ class TextToVideoVAETest(TestCase):
         first, last = history.history["camera_loss"]
         self.assertLess(last, 0.5 * first)
         text = model.text_encoder(model.token_ids({"caption": tf.constant(captions[:2])}))["pooled"]
-        _, dx, _ = model.generator.camera.camera(model.generator.condition(text))
+        _, dx, _ = model.generator.camera_path(text)
         steps = np.diff(np.asarray(dx), axis=1) * 16  # pixels a frame, per caption
         np.testing.assert_allclose(steps[0], -1.0, atol=0.25)
         np.testing.assert_allclose(steps[1], 0.0, atol=0.25)

@@ -85,6 +85,13 @@ class VideoDecoderTest(TestCase):
         decoder.camera.dense.bias.assign(np.full(decoder.camera.dense.bias.shape, 0.5, "float32"))
         self.assertGreater(np.abs(np.asarray(decoder(self.text, self.noise)) - np.asarray(out)).max(), 1e-3)
         self.assertEqual(decoder.get_config()["camera_warp"], True)
+        # The camera reads the sentence embedding (its own hidden layer), and decode needs a path.
+        self.assertEqual(tuple(decoder.camera.hidden.kernel.shape), (12, 128))
+        cond = decoder.condition(self.text)
+        with pytest.raises(ValueError, match="camera path"):
+            decoder.decode(cond, self.noise)
+        self.assertAllTensorsClose(decoder.decode(cond, self.noise, camera_path=decoder.camera_path(self.text)),
+                                   decoder(self.text, self.noise), atol=1e-6)
         self.run_serialization_test(decoder)
         text, noise = keras.Input((12,)), keras.Input((4,))
         model = keras.Model([text, noise], decoder(text, noise))

@@ -80,7 +80,7 @@ class TextToVideoVAE(TextToVideo):
       the camera is read from each real clip (`tf_t2v.models.global_motion.camera_path`, made
       as smooth as the warp's path) and the clip is decoded through that camera, not the one
       the words predict: the decoder then draws the scene as the camera sees it at the clip's
-      middle, and the camera the words predict (`camera.camera(cond)`) learns to match the read
+      middle, and the camera the words predict (`generator.camera_path(text)`) learns to match the read
       one (mean absolute difference of log zoom, dx and dy per frame, summed). A pixel loss alone
       did not teach the words their camera moves (docs/general-model.md); this is a target for
       them from the footage itself. Generation films with the predicted camera. Reads 0 when the
@@ -219,10 +219,9 @@ class TextToVideoVAE(TextToVideo):
             z = ops.where(from_prior[:, None], ops.stop_gradient(prior_mean), z)
         else:
             from_prior = ops.zeros((batch,), "bool")
-        camera_loss, path = ops.zeros(()), None
-        if self.camera_weight > 0:
-            path = self.read_camera(video)
-            predicted = self.generator.camera.camera(cond)
+        camera_loss, path = ops.zeros(()), self.generator.camera_path(text)  # None without a camera
+        if self.camera_weight > 0:  # the camera read from the clip films it; the words' camera learns it
+            predicted, path = path, self.read_camera(video)
             camera_loss = sum(ops.mean(ops.abs(p - r)) for p, r in zip(predicted, path))
         fake = ops.cast(self.generator.decode(cond, z, camera_path=path), "float32")  # (B, T, H, W, 3)
         difference = fake - video

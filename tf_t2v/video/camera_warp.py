@@ -33,7 +33,7 @@ class CameraWarp(keras.layers.Layer):
     Most footage is filmed by a moving camera, and a camera move shifts or scales the whole
     frame: hard for a stack of small convolutions to draw (every pixel must move in step),
     trivial as a warp. From a conditioning vector (B, D) a dense layer (zero bias, a small random
-    kernel) predicts a smooth path of the camera over the clip: for each of log zoom l, shift dx
+    kernel) after a hidden layer of its own (`hidden_dim`, silu) predicts a smooth path of the camera over the clip: for each of log zoom l, shift dx
     and shift dy, the coefficients of a polynomial of the given `degree` in the clip's phase
     s = t / (T - 1) - 1/2 (so a steady pan, a zoom that eases in, not a camera that jumps
     between frames). Frame t of the output samples frame t of the input at
@@ -46,6 +46,10 @@ class CameraWarp(keras.layers.Layer):
     Args:
         num_frames: int. Frames T of the clips.
         degree: int >= 0. Degree of each parameter's path in time (0: one camera for the clip).
+        hidden_dim: int >= 0. Width of the camera's own hidden layer (0: none, the path is linear
+            in the conditioning). A reading of the words of its own: through one small dense
+            layer on a conditioning shared with the decoder, the camera phrases stayed as
+            good as unseen (docs/general-model.md).
 
     Example:
     ```python
@@ -57,10 +61,13 @@ class CameraWarp(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, num_frames, degree=2, **kwargs):
+    def __init__(self, num_frames, degree=2, hidden_dim=0, **kwargs):
         super().__init__(**kwargs)
         self.num_frames = int(num_frames)
         self.degree = int(degree)
+        self.hidden_dim = int(hidden_dim)
+        if self.hidden_dim < 0:
+            raise ValueError(f"hidden_dim must be >= 0; got {hidden_dim}.")
         if self.num_frames < 1:
             raise ValueError(f"num_frames must be >= 1; got {num_frames}.")
         if self.degree < 0:
@@ -71,10 +78,15 @@ class CameraWarp(keras.layers.Layer):
         # start moves frames by about a pixel or less.
         self.dense = keras.layers.Dense(3 * (self.degree + 1), dtype=self.dtype_policy, name="camera",
                                         kernel_initializer=keras.initializers.RandomNormal(stddev=KERNEL_STDDEV))
+        self.hidden = (keras.layers.Dense(self.hidden_dim, activation="silu", dtype=self.dtype_policy, name="hidden")
+                       if self.hidden_dim else None)
 
     def build(self, clips_shape, cond_shape):
         if clips_shape[1] is not None and clips_shape[1] != self.num_frames:
             raise ValueError(f"CameraWarp(num_frames={self.num_frames}) got clips of {clips_shape[1]} frames.")
+        if self.hidden is not None:
+            self.hidden.build(cond_shape)
+            cond_shape = tuple(cond_shape[:-1]) + (self.hidden_dim,)
         self.dense.build(cond_shape)
 
     def basis(self):
@@ -84,7 +96,8 @@ class CameraWarp(keras.layers.Layer):
 
     def camera(self, cond):
         """(log zoom, shift x, shift y) per frame, float32 (B, T) each, from conditioning (B, D)."""
-        coefficients = ops.reshape(ops.cast(self.dense(cond), "float32"), (-1, 3, self.degree + 1))
+        x = cond if self.hidden is None else self.hidden(cond)
+        coefficients = ops.reshape(ops.cast(self.dense(x), "float32"), (-1, 3, self.degree + 1))
         params = ops.einsum("bpk,tk->btp", coefficients, self.basis())  # (B, T, 3)
         log_zoom = MAX_LOG_ZOOM * ops.tanh(params[..., 0])
         return log_zoom, MAX_SHIFT * ops.tanh(params[..., 1]), MAX_SHIFT * ops.tanh(params[..., 2])
@@ -139,4 +152,5 @@ class CameraWarp(keras.layers.Layer):
         return clips_shape
 
     def get_config(self):
-        return {**super().get_config(), "num_frames": self.num_frames, "degree": self.degree}
+        return {**super().get_config(), "num_frames": self.num_frames, "degree": self.degree,
+                "hidden_dim": self.hidden_dim}

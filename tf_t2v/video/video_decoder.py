@@ -6,6 +6,9 @@ import keras
 from keras import ops
 
 from tf_t2v.video.camera_warp import CameraWarp
+
+# Width of the camera's own hidden layer on the sentence embedding.
+CAMERA_HIDDEN = 128
 from tf_t2v.video.film import FiLM
 
 
@@ -35,10 +38,11 @@ class VideoDecoder(keras.layers.Layer):
       at 1 / pixel_shuffle of the size). The output is linear (no tanh: a saturated tanh stops
       the gradient of a pixel loss); `tf_t2v.models.to_uint8` clips it to [-1, 1].
     - With `camera_warp`, a `tf_t2v.video.CameraWarp` then films that clip with a camera that
-      pans, tilts and zooms as the words (`cond`) say: a camera move shifts every pixel in step,
-      which the convolutions (whose modulation is the same in every frame) barely learn to draw.
-      The camera reads the words alone, not z: what the words say of the camera is then all it
-      knows, and a camera read from the footage can stand in for it in training.
+      pans, tilts and zooms as the words say (`camera_path(text)`: its own hidden layer on the
+      sentence embedding, not the conditioning, which had learned to ignore camera phrases): a
+      camera move shifts every pixel in step, which the convolutions (whose modulation is the
+      same in every frame) barely learn to draw. The camera reads the words alone, not z, so a
+      camera read from the footage can stand in for it in training (`decode(..., camera_path)`).
 
     Trained with a posterior over z (`tf_t2v.video.VideoEncoder`) by `tf_t2v.models.TextToVideoVAE`.
 
@@ -138,7 +142,8 @@ class VideoDecoder(keras.layers.Layer):
         ]
         self.to_rgb = keras.layers.Conv3D(3 * self.pixel_shuffle**2, (1, 3, 3), padding="same", dtype=policy,
                                           name="to_rgb")
-        self.camera = CameraWarp(self.num_frames, dtype=policy, name="camera") if self.camera_warp else None
+        self.camera = (CameraWarp(self.num_frames, hidden_dim=CAMERA_HIDDEN, dtype=policy, name="camera")
+                       if self.camera_warp else None)
 
     def build(self, text_shape, noise_shape=None):
         self.cond_mlp[0].build((None, text_shape[-1]))
@@ -154,7 +159,7 @@ class VideoDecoder(keras.layers.Layer):
             self.films[i].build((None, t, h, w, c), style)
         self.to_rgb.build((None, t, h, w, self.channels[-1]))
         if self.camera is not None:
-            self.camera.build((None, self.num_frames, self.height, self.width, 3), (None, self.cond_dim))
+            self.camera.build((None, self.num_frames, self.height, self.width, 3), (None, text_shape[-1]))
 
     def condition(self, text):
         """Conditioning vectors (B, cond_dim) from sentence embeddings (B, D)."""
@@ -168,10 +173,18 @@ class VideoDecoder(keras.layers.Layer):
         mean, logvar = ops.split(ops.cast(self.prior_head(cond), "float32"), 2, axis=-1)
         return mean, ops.clip(logvar, -8.0, 4.0)
 
+    def camera_path(self, text):
+        """The camera the words say, (log zoom, dx, dy), (B, T) float32 each, from sentence
+        embeddings (B, D); None without a camera warp."""
+        return None if self.camera is None else self.camera.camera(text)
+
     def decode(self, cond, z, camera_path=None):
         """Clips (B, T, H, W, 3), on the [-1, 1] scale, from conditioning (B, cond_dim) and codes
-        (B, noise_dim). With a camera warp, `camera_path` ((log zoom, dx, dy), (B, T) each)
-        replaces the camera the words predict (training on footage whose camera was read)."""
+        (B, noise_dim). With a camera warp, filmed along `camera_path` ((log zoom, dx, dy), (B, T)
+        each: `camera_path(text)` for the words' camera, or one read from footage); required then."""
+        if self.camera is not None and camera_path is None:
+            raise ValueError("A VideoDecoder with a camera warp decodes along a camera path: pass "
+                             "camera_path=decoder.camera_path(text) (or a path read from a clip).")
         style = ops.concatenate([cond, ops.cast(z, cond.dtype)], axis=-1)
         x = self.stem(style)
         x = ops.reshape(x, (-1, self.base_frames, self.base_height, self.base_width, self.channels[0]))
@@ -187,14 +200,14 @@ class VideoDecoder(keras.layers.Layer):
             x = ops.transpose(x, (0, 1, 2, 4, 3, 5, 6))
             x = ops.reshape(x, (b, self.num_frames, self.height, self.width, 3))
         if self.camera is not None:
-            x = self.camera(x, cond, path=camera_path)
+            x = self.camera.warp(x, *camera_path)
         return x
 
     def call(self, text, noise):
         cond = self.condition(text)
         mean, logvar = self.prior(cond)
         z = mean + self.temperature * ops.exp(0.5 * logvar) * ops.cast(noise, "float32")
-        return self.decode(cond, z)
+        return self.decode(cond, z, camera_path=self.camera_path(text))
 
     def compute_output_shape(self, text_shape, noise_shape=None):
         return (text_shape[0], self.num_frames, self.height, self.width, 3)
