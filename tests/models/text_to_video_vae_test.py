@@ -166,7 +166,7 @@ class TextToVideoVAETest(TestCase):
         model = tiny_vae(discriminator=FrameCritic(channels=[8], frames=2), adversarial_weight=0.1)
         batch = next(iter(two_caption_batches()))
         decode = model.generator.decode
-        model.generator.decode = lambda cond, z: 50.0 * decode(cond, z)  # pixels far past [-1, 1]
+        model.generator.decode = lambda cond, z, **kw: 50.0 * decode(cond, z, **kw)  # pixels far past [-1, 1]
         values, fake, posterior = model._forward(batch, training=False)
         del model.generator.decode
         self.assertGreater(float(tf.reduce_max(tf.abs(fake))), 1.5)

@@ -25,6 +25,10 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+# Correlation of a block's best match above which it counts toward the camera (weighted by the
+# square of the excess).
+CONFIDENT_MATCH = 0.5
+
 
 def _shifts(max_shift):
     return [(float(dy), float(dx)) for dy in range(-max_shift, max_shift + 1) for dx in range(-max_shift, max_shift + 1)]
@@ -98,10 +102,6 @@ def motion_divergence(real, fake, max_shift=2, regions=2, temperature=0.02):
     target = ops.stop_gradient(shift_log_probs(real, max_shift, regions, temperature))
     log_q = shift_log_probs(fake, max_shift, regions, temperature)
     return ops.mean(ops.sum(ops.exp(target) * (target - log_q), axis=-1), axis=(1, 2))
-
-
-# Correlation of a block's best match above which it counts toward the camera (weighted by the square of the excess).
-CONFIDENT_MATCH = 0.5
 
 
 def _weighted_median(x, weights):

@@ -80,8 +80,8 @@ class TextToVideoVAE(TextToVideo):
       the camera is read from each real clip (`tf_t2v.models.global_motion.camera_path`, made
       as smooth as the warp's path) and the clip is decoded through that camera, not the one
       the words predict: the decoder then draws the scene as the camera sees it at the clip's
-      middle, and the camera the words predict (`generator.camera_path(text)`) learns to match the read
-      one (mean absolute difference of log zoom, dx and dy per frame, summed). A pixel loss alone
+      middle, and the camera the words predict (`generator.camera_path(text)`) learns to match
+      the read one (mean absolute difference of log zoom, dx and dy per frame, summed). A pixel loss alone
       did not teach the words their camera moves (docs/general-model.md); this is a target for
       them from the footage itself. Generation films with the predicted camera. Reads 0 when the
       weight is 0.
@@ -253,7 +253,8 @@ class TextToVideoVAE(TextToVideo):
             g_adv = -ops.sum(ops.mean(logits, axis=1) * posterior) / posterior_rows
             loss = loss + self.adversarial_weight * g_adv
         values = dict(loss=loss, rec_loss=rec_loss, temporal_loss=temporal_loss, prior_rec_loss=prior_rec_loss,
-                      kl=ops.sum(kl_dims), motion_match=motion_match, camera_loss=camera_loss, g_adv=g_adv, d_loss=ops.zeros(()))
+                      kl=ops.sum(kl_dims), motion_match=motion_match, camera_loss=camera_loss, g_adv=g_adv,
+                      d_loss=ops.zeros(()))
         return values, fake, posterior
 
     def read_camera(self, video):

@@ -32,8 +32,9 @@ class CameraWarp(keras.layers.Layer):
 
     Most footage is filmed by a moving camera, and a camera move shifts or scales the whole
     frame: hard for a stack of small convolutions to draw (every pixel must move in step),
-    trivial as a warp. From a conditioning vector (B, D) a dense layer (zero bias, a small random
-    kernel) after a hidden layer of its own (`hidden_dim`, silu) predicts a smooth path of the camera over the clip: for each of log zoom l, shift dx
+    trivial as a warp. From a conditioning vector (B, D), through a hidden layer of its own when
+    `hidden_dim` > 0 (silu), a dense layer (zero bias, a small random kernel) predicts a smooth
+    path of the camera over the clip: for each of log zoom l, shift dx
     and shift dy, the coefficients of a polynomial of the given `degree` in the clip's phase
     s = t / (T - 1) - 1/2 (so a steady pan, a zoom that eases in, not a camera that jumps
     between frames). Frame t of the output samples frame t of the input at
@@ -124,10 +125,12 @@ class CameraWarp(keras.layers.Layer):
         """Values per frame (B, T) projected on the layer's path (least squares on its polynomial
         basis): a path read from footage (`tf_t2v.models.global_motion.camera_path`) as smooth
         as the ones this layer predicts."""
-        basis = self.basis()
-        projection = ops.matmul(basis, ops.matmul(ops.inv(ops.matmul(ops.transpose(basis), basis)),
-                                                  ops.transpose(basis)))  # (T, T)
-        return ops.matmul(ops.cast(values, "float32"), ops.transpose(projection))
+        import numpy as np
+
+        phase = np.arange(self.num_frames) / max(self.num_frames - 1, 1) - 0.5
+        basis = np.stack([phase**k for k in range(self.degree + 1)], axis=-1)  # as `basis()`
+        projection = (basis @ np.linalg.pinv(basis)).astype("float32")  # (T, T); exact when degree >= T - 1
+        return ops.matmul(ops.cast(values, "float32"), ops.convert_to_tensor(projection.T))
 
     def warp(self, clips, log_zoom, dx, dy):
         """Films clips (B, T, H, W, C) along a given camera path ((B, T) each, this layer's terms)."""
