@@ -205,9 +205,11 @@ def test_a_run_starts_from_an_earlier_model_and_adds_a_camera(tiny_data_dir, tmp
         for x, y in zip(a.weights, b.weights):
             np.testing.assert_allclose(np.asarray(x), np.asarray(y), atol=1e-6)
     assert second.generator.camera is not None and first.generator.camera is None
+    model = trainer.build_model(cfg, ["a", "red", "circle"], tf.distribute.get_strategy())
     with pytest.raises(ValueError, match="another vocabulary"):
-        model = trainer.build_model(cfg, ["a", "red", "circle"], tf.distribute.get_strategy())
         trainer.warm_start(model, start)
+    with pytest.raises(ValueError, match="does not exist"):
+        trainer.warm_start(model, str(tmp_path / "missing.keras"))
 
 
 @pytest.mark.parametrize("preset, shape", [("general_tiny", (4, 16, 16)), ("scenes_64", (16, 64, 64)),

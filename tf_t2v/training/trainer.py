@@ -408,6 +408,8 @@ def warm_start(model, path):
     and shape match; the rest keep their fresh values (a part added since, such as a camera).
     Returns (copied, fresh) counts. ValueError if the vocabularies differ (token ids would mean
     other words) or nothing fits."""
+    if not tf.io.gfile.exists(path):
+        raise ValueError(f"train.init_from {path!r} does not exist: give a .keras checkpoint or final model of a run.")
     source = keras.saving.load_model(path, compile=False)
     if list(getattr(source, "vocabulary", [])) != list(model.vocabulary):
         raise ValueError(f"train.init_from {path!r} was trained with another vocabulary than this run's; "
