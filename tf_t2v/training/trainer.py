@@ -404,8 +404,9 @@ def _pairs(target, source):
 
 def warm_start(model, path):
     """Copies into `model` the weights of the `.keras` model at `path` that fit: part by part
-    (text encoder, generator, their moving averages, encoder, critic), every weight whose name
-    and shape match; the rest keep their fresh values (a part added since, such as a camera).
+    (text encoder, generator, their moving averages, encoder, critic), by position where a part's
+    weights have the same shapes in the same order, else every weight whose name and shape match
+    (`_pairs`); the rest keep their fresh values (a part added since, such as a camera).
     Returns (copied, fresh) counts. ValueError if the vocabularies differ (token ids would mean
     other words) or nothing fits."""
     if not tf.io.gfile.exists(path):
