@@ -1,6 +1,7 @@
 """`CameraWarp`: a learned camera (pan, tilt, zoom) applied to every frame of a clip."""
 
 import keras
+import numpy as np
 from keras import ops
 
 # Bounds of the camera per frame: zoom factor within exp(+-MAX_LOG_ZOOM), shift within
@@ -30,16 +31,15 @@ def _resampling_matrices(position, size):
 class CameraWarp(keras.layers.Layer):
     """Films a clip (B, T, H, W, C) with a camera that pans, tilts and zooms over it.
 
-    Most footage is filmed by a moving camera, and a camera move shifts or scales the whole
-    frame: hard for a stack of small convolutions to draw (every pixel must move in step),
-    trivial as a warp. From a conditioning vector (B, D), through a hidden layer of its own when
-    `hidden_dim` > 0 (silu), a dense layer (zero bias, a small random kernel) predicts a smooth
-    path of the camera over the clip: for each of log zoom l, shift dx
-    and shift dy, the coefficients of a polynomial of the given `degree` in the clip's phase
-    s = t / (T - 1) - 1/2 (so a steady pan, a zoom that eases in, not a camera that jumps
-    between frames). Frame t of the output samples frame t of the input at
-    X = 0.5 + (u - 0.5) exp(l_t) + dx_t, Y = 0.5 + (v - 0.5) exp(l_t) + dy_t, with (u, v) in
-    [0, 1]^2 the view coordinates of each pixel centre (bilinear; past the edge the edge pixels
+    Most footage is filmed by a moving camera, and a camera move shifts or scales the whole frame:
+    hard for a stack of small convolutions to draw (every pixel must move in step), trivial as a
+    warp. From a conditioning vector (B, D), through a hidden layer of its own when `hidden_dim` > 0
+    (silu), a dense layer (zero bias, a small random kernel) predicts a smooth path of the camera
+    over the clip: for each of log zoom l, shift dx and shift dy, the coefficients of a polynomial
+    of the given `degree` in the clip's phase s = t / (T - 1) - 1/2 (so a steady pan, a zoom that
+    eases in, not a camera that jumps between frames). Frame t of the output samples frame t of the
+    input at X = 0.5 + (u - 0.5) exp(l_t) + dx_t, Y = 0.5 + (v - 0.5) exp(l_t) + dy_t, with (u, v)
+    in [0, 1]^2 the view coordinates of each pixel centre (bilinear; past the edge the edge pixels
     repeat). Zoom below 1 zooms in. It starts near the identity, and every value of the output is
     differentiable in the camera, so a pixel loss alone can move it (tests). The resampling is
     separable: two small matrix products per frame, no gathers (static shapes, XLA-compilable).
@@ -91,15 +91,15 @@ class CameraWarp(keras.layers.Layer):
         self.dense.build(cond_shape)
 
     def basis(self):
-        """(T, degree + 1) float32: the powers of each frame's phase s = t / (T - 1) - 1/2."""
-        phase = ops.cast(ops.arange(self.num_frames), "float32") / max(self.num_frames - 1, 1) - 0.5
-        return ops.stack([phase**k for k in range(self.degree + 1)], axis=-1)
+        """(T, degree + 1) float32 array: the powers of each frame's phase s = t / (T - 1) - 1/2."""
+        phase = np.arange(self.num_frames) / max(self.num_frames - 1, 1) - 0.5
+        return np.stack([phase**k for k in range(self.degree + 1)], axis=-1).astype("float32")
 
     def camera(self, cond):
         """(log zoom, shift x, shift y) per frame, float32 (B, T) each, from conditioning (B, D)."""
         x = cond if self.hidden is None else self.hidden(cond)
         coefficients = ops.reshape(ops.cast(self.dense(x), "float32"), (-1, 3, self.degree + 1))
-        params = ops.einsum("bpk,tk->btp", coefficients, self.basis())  # (B, T, 3)
+        params = ops.einsum("bpk,tk->btp", coefficients, ops.convert_to_tensor(self.basis()))  # (B, T, 3)
         log_zoom = MAX_LOG_ZOOM * ops.tanh(params[..., 0])
         return log_zoom, MAX_SHIFT * ops.tanh(params[..., 1]), MAX_SHIFT * ops.tanh(params[..., 2])
 
@@ -109,9 +109,7 @@ class CameraWarp(keras.layers.Layer):
         path of T values is met exactly when degree >= T - 1). Each argument is a float (the
         same in every frame) or T floats; log zoom within +-MAX_LOG_ZOOM, shifts within
         +-MAX_SHIFT (open bounds)."""
-        import numpy as np
-
-        basis = np.asarray(self.basis())
+        basis = self.basis().astype("float64")
         bias = []
         for value, bound in ((log_zoom, MAX_LOG_ZOOM), (dx, MAX_SHIFT), (dy, MAX_SHIFT)):
             path = np.broadcast_to(np.asarray(value, "float64"), (self.num_frames,))
@@ -125,10 +123,7 @@ class CameraWarp(keras.layers.Layer):
         """Values per frame (B, T) projected on the layer's path (least squares on its polynomial
         basis): a path read from footage (`tf_t2v.models.global_motion.camera_path`) as smooth
         as the ones this layer predicts."""
-        import numpy as np
-
-        phase = np.arange(self.num_frames) / max(self.num_frames - 1, 1) - 0.5
-        basis = np.stack([phase**k for k in range(self.degree + 1)], axis=-1)  # as `basis()`
+        basis = self.basis().astype("float64")
         projection = (basis @ np.linalg.pinv(basis)).astype("float32")  # (T, T); exact when degree >= T - 1
         return ops.matmul(ops.cast(values, "float32"), ops.convert_to_tensor(projection.T))
 
