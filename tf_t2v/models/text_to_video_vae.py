@@ -9,8 +9,8 @@ from tf_t2v.video.camera_warp import MAX_LOG_ZOOM, MAX_SHIFT
 from tf_t2v.models.text_to_video import TextToVideo
 
 # Loss tracker names, in the order `metrics` lists them.
-LOSSES = ("loss", "rec_loss", "temporal_loss", "prior_rec_loss", "kl", "motion_match", "camera_loss", "g_adv",
-          "d_loss")
+LOSSES = ("loss", "rec_loss", "temporal_loss", "prior_rec_loss", "kl", "motion_match", "camera_loss", "flow_loss",
+          "g_adv", "d_loss")
 
 
 def shown(clips):
@@ -85,6 +85,13 @@ class TextToVideoVAE(TextToVideo):
       did not teach the words their camera moves (docs/general-model.md); this is a target for
       them from the footage itself. Generation films with the predicted camera. Reads 0 when the
       weight is 0.
+    - `flow_loss`: with a generator that has a latent flow (`VideoDecoder(flow_dim=...)`), the
+      flow-matching loss of `tf_t2v.video.LatentFlow` on each clip's posterior sample given its
+      conditioning, over `flow_repeats` draws of noise and time per clip; both without their
+      gradient, so the term trains the flow alone, which then maps a seed's noise to a code like
+      those of the caption's real clips (what generation decodes). On moving_digits the Gaussian
+      prior left its samples where the decoder had never been (docs/general-model.md). Reads 0
+      without a flow.
     - `g_adv`: with a `discriminator` (a `tf_t2v.video.FrameCritic`), the hinge generator loss
       of the posterior rows' decoded clips, weighted by `adversarial_weight`; the critic is
       trained beside it on real against decoded clips (`d_loss`, hinge). Without one, both
@@ -109,6 +116,8 @@ class TextToVideoVAE(TextToVideo):
         motion_match_weight: float >= 0. Weight of the motion-statistics term (0: off).
         camera_weight: float >= 0. Weight of the camera term (0: off, the camera learns from
             the pixels alone).
+        flow_repeats: int >= 1. Draws of noise and time per clip in the flow-matching loss
+            (ignored without a latent flow): more updates of the small flow per decoder step.
         seed: int. Seed of the training noise.
 
     Example:
@@ -141,6 +150,7 @@ class TextToVideoVAE(TextToVideo):
         l2_weight=0.0,
         motion_match_weight=0.0,
         camera_weight=0.0,
+        flow_repeats=16,
         seed=None,
         **kwargs,
     ):
@@ -162,6 +172,9 @@ class TextToVideoVAE(TextToVideo):
         self.l2_weight = float(l2_weight)
         self.motion_match_weight = float(motion_match_weight)
         self.camera_weight = float(camera_weight)
+        self.flow_repeats = int(flow_repeats)
+        if self.flow_repeats < 1:
+            raise ValueError(f"flow_repeats must be >= 1; got {flow_repeats}.")
         for name, value in (("motion_weight", self.motion_weight), ("l2_weight", self.l2_weight),
                             ("motion_match_weight", self.motion_match_weight), ("camera_weight", self.camera_weight)):
             if not value >= 0.0:
@@ -210,6 +223,10 @@ class TextToVideoVAE(TextToVideo):
         mean, logvar = self.encoder(video, cond)
         eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
         z = mean + ops.exp(0.5 * logvar) * eps
+        flow_loss = ops.zeros(())
+        if getattr(self.generator, "flow", None) is not None:  # the flow learns the posterior codes
+            flow_loss = self.generator.flow.loss(ops.stop_gradient(z), ops.stop_gradient(cond), self.seed_generator,
+                                                 repeats=self.flow_repeats)
         batch = ops.shape(video)[0]
         if self.prior_share > 0:  # the last rows of the batch decode from the prior's mean
             count = ops.cast(ops.round(self.prior_share * ops.cast(batch, "float32")), "int32")
@@ -246,14 +263,14 @@ class TextToVideoVAE(TextToVideo):
         if self.motion_match_weight > 0:
             motion_match = ops.mean(motion_divergence(half_size(video), half_size(fake)))
             loss = loss + self.motion_match_weight * motion_match
-        loss = loss + self.camera_weight * camera_loss
+        loss = loss + self.camera_weight * camera_loss + flow_loss
         g_adv = ops.zeros(())
         if self.discriminator is not None:
             logits = ops.reshape(self.discriminator(shown(fake), training=training), (batch, -1))
             g_adv = -ops.sum(ops.mean(logits, axis=1) * posterior) / posterior_rows
             loss = loss + self.adversarial_weight * g_adv
         values = dict(loss=loss, rec_loss=rec_loss, temporal_loss=temporal_loss, prior_rec_loss=prior_rec_loss,
-                      kl=ops.sum(kl_dims), motion_match=motion_match, camera_loss=camera_loss, g_adv=g_adv,
+                      kl=ops.sum(kl_dims), motion_match=motion_match, camera_loss=camera_loss, flow_loss=flow_loss, g_adv=g_adv,
                       d_loss=ops.zeros(()))
         return values, fake, posterior
 
@@ -320,7 +337,8 @@ class TextToVideoVAE(TextToVideo):
         config.update(kl_weight=self.kl_weight, temporal_weight=self.temporal_weight, free_bits=self.free_bits,
                       prior_share=self.prior_share, adversarial_weight=self.adversarial_weight,
                       motion_weight=self.motion_weight, l2_weight=self.l2_weight,
-                      motion_match_weight=self.motion_match_weight, camera_weight=self.camera_weight)
+                      motion_match_weight=self.motion_match_weight, camera_weight=self.camera_weight,
+                      flow_repeats=self.flow_repeats)
         return config
 
     @classmethod

@@ -165,6 +165,8 @@ class DecoderConfig:
         cond_dim: int. Width of the conditioning MLP.
         temperature: float. Scales the prior's spread when sampling (1: the learned prior).
         camera_warp: bool. Film the decoded clip with a learned pan, tilt and zoom.
+        flow_dim: int >= 0. Width of the latent flow prior that sampling maps the noise through
+            (`tf_t2v.video.LatentFlow`; 0: the Gaussian prior).
     """
 
     num_frames: int = 16
@@ -177,6 +179,7 @@ class DecoderConfig:
     cond_dim: int = 256
     temperature: float = 1.0
     camera_warp: bool = False
+    flow_dim: int = 0
 
 
 @dataclasses.dataclass
@@ -257,6 +260,8 @@ class ModelConfig:
         camera_weight: float >= 0. General family, with `decoder.camera_warp`: weight of the
             camera term (the camera read from each training clip films its decoding, and the
             camera the words predict learns to match it; 0: off).
+        flow_repeats: int >= 1. General family, with `decoder.flow_dim`: draws of noise and time
+            per clip in the latent flow's loss.
         adversarial_weight: float. Weight of the generator's adversarial loss (both families).
         reconstruction_weight: float. Weight of the reconstruction loss.
         layer_weight: float. Weight of the layer supervision (sprite alpha and colour,
@@ -285,6 +290,7 @@ class ModelConfig:
     l2_weight: float = 0.0
     motion_match_weight: float = 0.0
     camera_weight: float = 0.0
+    flow_repeats: int = 16
     adversarial_weight: float = 0.1
     reconstruction_weight: float = 0.0
     layer_weight: float = 1.0
@@ -380,6 +386,10 @@ class RunConfig:
             raise ValueError(f"model.prior_share must be in [0, 1); got {self.model.prior_share}.")
         if self.model.camera_weight > 0 and not self.model.decoder.camera_warp:
             raise ValueError("model.camera_weight needs model.decoder.camera_warp: true (the camera it teaches).")
+        if not self.model.decoder.flow_dim >= 0:
+            raise ValueError(f"model.decoder.flow_dim must be an int >= 0 (0: no latent flow); "
+                             f"got {self.model.decoder.flow_dim}.")
+        _positive("model.flow_repeats", self.model.flow_repeats)
         for key in ("model.decoder.noise_dim", "model.decoder.base_frames", "model.decoder.pixel_shuffle",
                     "model.decoder.cond_dim", "model.encoder.patch", "model.encoder.hidden_dim"):
             _positive(key, _get(self, key))

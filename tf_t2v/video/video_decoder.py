@@ -6,10 +6,11 @@ import keras
 from keras import ops
 
 from tf_t2v.video.camera_warp import CameraWarp
+from tf_t2v.video.film import FiLM
+from tf_t2v.video.latent_flow import LatentFlow
 
 # Width of the camera's own hidden layer on the sentence embedding.
 CAMERA_HIDDEN = 128
-from tf_t2v.video.film import FiLM
 
 
 def _log2(value, what):
@@ -43,6 +44,10 @@ class VideoDecoder(keras.layers.Layer):
       camera move shifts every pixel in step, which the convolutions (whose modulation is the
       same in every frame) barely learn to draw. The camera reads the words alone, not z, so a
       camera read from the footage can stand in for it in training (`decode(..., camera_path)`).
+    - With `flow_dim`, sampling maps the noise through a `tf_t2v.video.LatentFlow` (an MLP of
+      that width) instead of the Gaussian prior: a flow-matching model of the codes real clips
+      of the caption have (`code(cond, noise)`). The Gaussian prior stays as the KL term's
+      reference in training.
 
     Trained with a posterior over z (`tf_t2v.video.VideoEncoder`) by `tf_t2v.models.TextToVideoVAE`.
 
@@ -58,6 +63,8 @@ class VideoDecoder(keras.layers.Layer):
         temperature: float. Scales the prior's spread when sampling (`call`): 1 samples the
             learned prior; below 1 keeps closer to what the text makes most likely. Training
             (`decode` with posterior codes) does not use it.
+        camera_warp: bool. Film the decoded clip with a camera path the words give.
+        flow_dim: int >= 0. Width of the latent flow prior (0: sample the Gaussian prior).
         dtype: str or `keras.DTypePolicy`. None uses the global policy.
 
     Example:
@@ -83,6 +90,7 @@ class VideoDecoder(keras.layers.Layer):
         cond_dim=256,
         temperature=1.0,
         camera_warp=False,
+        flow_dim=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -96,6 +104,9 @@ class VideoDecoder(keras.layers.Layer):
         self.cond_dim = int(cond_dim)
         self.temperature = float(temperature)
         self.camera_warp = bool(camera_warp)
+        self.flow_dim = int(flow_dim)
+        if self.flow_dim < 0:
+            raise ValueError(f"flow_dim must be >= 0; got {flow_dim}.")
         if not self.temperature >= 0 or self.temperature == float("inf"):
             raise ValueError(f"temperature must be a finite float >= 0; got {temperature}.")
         if not self.channels or min(self.channels) < 1:
@@ -144,6 +155,8 @@ class VideoDecoder(keras.layers.Layer):
                                           name="to_rgb")
         self.camera = (CameraWarp(self.num_frames, hidden_dim=CAMERA_HIDDEN, dtype=policy, name="camera")
                        if self.camera_warp else None)
+        self.flow = (LatentFlow(self.noise_dim, hidden_dim=self.flow_dim, dtype=policy, name="flow")
+                     if self.flow_dim else None)
 
     def build(self, text_shape, noise_shape=None):
         self.cond_mlp[0].build((None, text_shape[-1]))
@@ -160,6 +173,8 @@ class VideoDecoder(keras.layers.Layer):
         self.to_rgb.build((None, t, h, w, self.channels[-1]))
         if self.camera is not None:
             self.camera.build((None, self.num_frames, self.height, self.width, 3), (None, text_shape[-1]))
+        if self.flow is not None:
+            self.flow.build((None, self.noise_dim), (None, self.cond_dim))
 
     def condition(self, text):
         """Conditioning vectors (B, cond_dim) from sentence embeddings (B, D)."""
@@ -172,6 +187,16 @@ class VideoDecoder(keras.layers.Layer):
         """Mean and log-variance (B, noise_dim) each, float32, of z given the text."""
         mean, logvar = ops.split(ops.cast(self.prior_head(cond), "float32"), 2, axis=-1)
         return mean, ops.clip(logvar, -8.0, 4.0)
+
+    def code(self, cond, noise):
+        """The latent codes (B, noise_dim), float32, that sampling decodes for noise (B, noise_dim):
+        carried along the latent flow with `flow_dim`, else mean + exp(logvar / 2) * noise of the
+        Gaussian prior; the noise scaled by `temperature` either way."""
+        noise = self.temperature * ops.cast(noise, "float32")
+        if self.flow is not None:
+            return self.flow.sample(noise, cond)
+        mean, logvar = self.prior(cond)
+        return mean + ops.exp(0.5 * logvar) * noise
 
     def camera_path(self, text):
         """The camera the words say, (log zoom, dx, dy), (B, T) float32 each, from sentence
@@ -205,9 +230,7 @@ class VideoDecoder(keras.layers.Layer):
 
     def call(self, text, noise):
         cond = self.condition(text)
-        mean, logvar = self.prior(cond)
-        z = mean + self.temperature * ops.exp(0.5 * logvar) * ops.cast(noise, "float32")
-        return self.decode(cond, z, camera_path=self.camera_path(text))
+        return self.decode(cond, self.code(cond, noise), camera_path=self.camera_path(text))
 
     def compute_output_shape(self, text_shape, noise_shape=None):
         return (text_shape[0], self.num_frames, self.height, self.width, 3)
@@ -225,4 +248,5 @@ class VideoDecoder(keras.layers.Layer):
             "cond_dim": self.cond_dim,
             "temperature": self.temperature,
             "camera_warp": self.camera_warp,
+            "flow_dim": self.flow_dim,
         }
