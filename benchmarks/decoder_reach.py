@@ -39,8 +39,8 @@ def decodings(model, captions, video, batch_size=32, seed=0):
         prior_mean, prior_logvar = generator.prior(cond)
         mean, logvar = model.encoder(clips, cond)
         noise = tf.random.stateless_normal(tf.shape(prior_mean), seed=(seed, i))
-        codes = {"posterior_mean": mean, "prior_mean": prior_mean,
-                 "prior_sample": prior_mean + tf.exp(0.5 * prior_logvar) * noise}
+        # A sample as generation draws it: through the latent flow when there is one.
+        codes = {"posterior_mean": mean, "prior_mean": prior_mean, "prior_sample": generator.code(cond, noise)}
         # A camera warp films the posterior decoding with the camera read from the clip (as in
         # training) and the prior ones with the camera the words say (as in generation).
         words = generator.camera_path(text)

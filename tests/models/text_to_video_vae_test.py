@@ -179,6 +179,38 @@ class TextToVideoVAETest(TestCase):
             score = tf.reduce_sum(model.discriminator(shown(fake)))
         self.assertEqual(float(tf.reduce_max(tf.abs(tape.gradient(score, fake)))), 0.0)
 
+    def test_the_flow_term_trains_the_latent_flow_alone(self):
+        batch = next(iter(two_caption_batches()))
+        self.assertEqual(float(tiny_vae().losses_for(batch)["flow_loss"]), 0.0)  # no flow, no term
+        model = tiny_vae(flow_dim=16, flow_repeats=3)
+        flow_vars = model.generator.flow.trainable_variables
+        others = [v for v in model._generator_trainable_variables() if all(v is not f for f in flow_vars)]
+        with tf.GradientTape(persistent=True) as tape:
+            flow_loss = model.losses_for(batch, training=True)["flow_loss"]
+        self.assertGreater(float(flow_loss), 0.0)
+        self.assertTrue(all(g is None or float(tf.reduce_max(tf.abs(g))) == 0.0
+                            for g in tape.gradient(flow_loss, others)))
+        self.assertGreater(max(float(tf.reduce_max(tf.abs(g))) for g in tape.gradient(flow_loss, flow_vars)), 0.0)
+        with pytest.raises(ValueError, match="flow_repeats"):
+            tiny_vae(flow_dim=16, flow_repeats=0)
+
+    def test_a_latent_flow_model_exports_a_servable_saved_model_that_draws_its_clips(self):
+        from tf_t2v.export import SavedModelExporter
+
+        model = tiny_vae(flow_dim=16)
+        model.compile(g_optimizer=keras.optimizers.Adam(1e-2))
+        history = model.fit(two_caption_batches(), epochs=1, steps_per_epoch=3, verbose=0)
+        self.assertGreater(history.history["flow_loss"][-1], 0.0)
+        model.ema_generator.set_weights(model.generator.get_weights())
+        model.ema_text_encoder.set_weights(model.text_encoder.get_weights())
+        export_dir = SavedModelExporter(model, max_batch_size=2, warmup_batch_sizes=(1,)).export(
+            os.path.join(tempfile.mkdtemp(), "tiny", "1"))
+        self.assertSavedModelServable(export_dir)
+        prompts, seeds = ["a red circle", "a blue square"], [4, 9]
+        served = tf.saved_model.load(export_dir).signatures["serving_default"](
+            prompt=tf.constant(prompts), seed=tf.constant(seeds, tf.int64))["video"]
+        np.testing.assert_array_equal(served.numpy(), model.generate(prompts, seed=seeds))
+
     def test_a_config_from_before_the_critic_loads_without_one(self):
         model = tiny_vae()
         config = model.get_config()

@@ -85,6 +85,8 @@ def test_ints_widen_to_floats():
         ("steps", r"Overrides take the form key.subkey=value"),
         ("model.camera_weight=1", r"model.camera_weight needs model.decoder.camera_warp: true"),
         ("model.camera_weight=-1", r"model.camera_weight must be a finite float >= 0"),
+        ("model.decoder.flow_dim=-1", r"model.decoder.flow_dim must be an int >= 0 \(0: no latent flow\)"),
+        ("model.flow_repeats=0", r"model.flow_repeats must be an int >= 1"),
     ],
 )
 def test_bad_overrides_name_the_key(override, message):
@@ -147,7 +149,7 @@ def test_model_sections_mirror_the_constructors():
     vae_parts = {"tokenizer", "text_encoder", "generator", "encoder", "ema_decay", "seed", "discriminator",
                  "adversarial_weight"}  # the critic from frame_critic, its weight shared with the sprite family
     general = {"kl_weight", "temporal_weight", "free_bits", "prior_share", "motion_weight", "l2_weight",
-               "motion_match_weight", "camera_weight"}
+               "motion_match_weight", "camera_weight", "flow_repeats"}
     assert sorted(general) == arguments(TextToVideoVAE, vae_parts)
     assert fields(model.frame_critic) == arguments(FrameCritic, ())
     sections = {"family", "decoder", "encoder", "frame_critic"}

@@ -96,3 +96,15 @@ class VideoDecoderTest(TestCase):
         text, noise = keras.Input((12,)), keras.Input((4,))
         model = keras.Model([text, noise], decoder(text, noise))
         self.run_keras_saving_test(model, [self.text, self.noise], call=lambda m, x: m(x))
+
+    def test_a_latent_flow_maps_the_noise_instead_of_the_gaussian_prior(self):
+        decoder = VideoDecoder(**KWARGS, flow_dim=16, temperature=0.5)
+        decoder(self.text, self.noise)
+        decoder.flow.out.kernel.assign(np.random.default_rng(5).normal(size=decoder.flow.out.kernel.shape))
+        cond = decoder.condition(self.text)
+        z = decoder.flow.sample(0.5 * self.noise, cond)
+        self.assertAllTensorsClose(decoder.code(cond, self.noise), z, atol=1e-6)
+        self.assertAllTensorsClose(decoder(self.text, self.noise), decoder.decode(cond, z), atol=1e-5)
+        self.run_serialization_test(decoder)
+        with pytest.raises(ValueError, match="flow_dim"):
+            VideoDecoder(**KWARGS, flow_dim=-1)
