@@ -6,7 +6,7 @@
 Reads, with the shipped scenes attribute evaluator, the first --num clips of a scenes split and
 three decodings of each from the training weights (not the moving averages): from the posterior
 mean (the encoder has seen the real clip: the decoder's reach), from the text prior's mean, and
-a sample of the prior (as generation does). An attribute the posterior decodings miss is one the
+a sample as generation draws it (through the latent flow, if the model has one). An attribute the posterior decodings miss is one the
 decoder cannot draw, whatever the text says; one they get but the prior decodings miss is one the
 words do not yet carry. Also prints the mean absolute frame-to-frame change (0-255 scale; real
 clips move far more than blurred ones) and the KL of the posterior to the prior.
