@@ -1,9 +1,10 @@
-"""What a general-family checkpoint's decoder can draw: scenes attributes of its reconstructions.
+"""What a general-family checkpoint's decoder can draw: scenes or moving_digits attributes of its decodings.
 
     python benchmarks/decoder_reach.py --model runs/scenes_64/checkpoints/ckpt-0004.keras \
         --data-dir data --num 256
 
-Reads, with the shipped scenes attribute evaluator, the first --num clips of a scenes split and
+Reads, with the shipped evaluator of the dataset (scenes: the attribute evaluator; moving_digits,
+`--dataset moving_digits/single_64`: the digit reader), the first --num clips of a split and
 three decodings of each from the training weights (not the moving averages): from the posterior
 mean (the encoder has seen the real clip: the decoder's reach), from the text prior's mean, and
 a sample as generation draws it (through the latent flow, if the model has one). An attribute the posterior decodings miss is one the
@@ -18,7 +19,7 @@ import numpy as np
 
 import tf_t2v  # noqa: F401 (before TensorFlow: the package's CPU settings)
 import tensorflow as tf
-from tf_t2v.eval import scenes_evaluation
+from tf_t2v.eval import digits_evaluation, scenes_evaluation
 from tf_t2v.eval.model_evaluation import load_split
 from tf_t2v.eval.shipped_evaluators import load_evaluator
 from tf_t2v.loading import load
@@ -52,30 +53,40 @@ def decodings(model, captions, video, batch_size=32, seed=0):
     return {name: np.concatenate(c) for name, c in out.items()}, float(np.concatenate(kls).mean())
 
 
+def scorer(dataset, examples):
+    """(column names, clips -> {name: score}) for a scenes or moving_digits split."""
+    evaluator = load_evaluator(dataset)
+    if dataset.startswith("moving_digits/"):
+        labels = digits_evaluation.labels_of(examples)
+        names = list(digits_evaluation.NAMES)
+        return names, lambda clips: digits_evaluation.digit_scores(evaluator.read(clips), labels)
+    labels, named = scenes_evaluation.labels_and_named(examples)
+    names = list(scenes_evaluation.NAMES) + ["all_named"]
+    return names, lambda clips: scenes_evaluation.named_scores(
+        scenes_evaluation.as_array(evaluator.read(clips)), labels, named)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", required=True, help="a general-family .keras checkpoint trained on scenes")
+    parser.add_argument("--model", required=True, help="a general-family .keras checkpoint")
     parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--dataset", default="scenes/scenes_64")
+    parser.add_argument("--dataset", default="scenes/scenes_64", help="a scenes or moving_digits config")
     parser.add_argument("--split", default="test")
     parser.add_argument("--num", type=int, default=256)
     args = parser.parse_args()
 
     model = load(args.model)
     examples = load_split(args.dataset, args.split, args.num, args.data_dir)
-    labels, named = scenes_evaluation.labels_and_named(examples)
     captions = [e["caption"] for e in examples]
     video = np.stack([e["video"] for e in examples])
-    evaluator = load_evaluator(args.dataset)
+    names, score = scorer(args.dataset, examples)
     clips, kl = decodings(model, captions, video)
-    names = list(scenes_evaluation.NAMES) + ["all_named"]
     print(f"{args.model}: {len(captions)} clips of {args.dataset} {args.split}; KL(posterior || prior) "
           f"{kl:.1f} nats a clip")
     print("| decoding | " + " | ".join(names) + " | frame change |")
     print("| --- " * (len(names) + 2) + "|")
     for name, c in [("real", video)] + list(clips.items()):
-        read = scenes_evaluation.as_array(evaluator.read(c))
-        scores = scenes_evaluation.named_scores(read, labels, named)
+        scores = score(c)
         cells = " | ".join("-" if scores[n] is None else f"{scores[n]:.3f}" for n in names)
         print(f"| {name} | {cells} | {scenes_evaluation.temporal_change(c)['frame_change']:.2f} |")
 

@@ -45,7 +45,8 @@ def motion_figures(read):
     return {k: float(np.mean(read[k])) for k in ("speed", "bounce_error", "drift")}
 
 
-def _labels(examples):
+def labels_of(examples):
+    """int (N, 2) labels of moving_digits examples: digit, axis index."""
     return np.array([[int(e["digit"]), int(e["axis"])] for e in examples], np.int64).reshape(-1, 2)
 
 
@@ -95,7 +96,7 @@ def evaluate_digits_model(model, config="single_64", split="test", data_dir=None
     evaluator = evaluator or load_evaluator(dataset)
     examples = load_split(dataset, split, num, data_dir)
     captions = [e["caption"] for e in examples]
-    labels = _labels(examples)
+    labels = labels_of(examples)
     n = len(captions)
     real = np.stack([e["video"] for e in examples])
     del examples
