@@ -102,8 +102,12 @@ def _digits_64():
     # the squared error beside L1 leaves a trace of the digit where the code does not know the
     # place yet, and 0.5 nats per latent dimension are free, so the code carries where the digit
     # starts and how it is written. A quarter of each batch decodes from the text prior's mean.
+    # Generation samples codes through a latent flow (the Gaussian prior's samples fell where the
+    # decoder had never been: docs/general-model.md). The shipped model went on from this recipe
+    # with a frame critic and then without the squared error (BENCHMARKS.md, "moving_digits").
     cfg = _general("moving_digits/single_64", 64, 5000, DIGITS_PREVIEW_PROMPTS, batch_size=16)
     cfg.data.cache = True
+    cfg.model.decoder.flow_dim = 512
     cfg.model.prior_share = 0.25
     cfg.model.free_bits = 0.5
     cfg.model.motion_weight = 20.0
