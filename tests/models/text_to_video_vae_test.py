@@ -30,6 +30,18 @@ def two_caption_batches(batch=8):
 
 
 class TextToVideoVAETest(TestCase):
+    def assert_serves_its_clips(self, model):
+        """Exports `model` and checks TF Serving's signature draws the clips `generate` does."""
+        from tf_t2v.export import SavedModelExporter
+
+        export_dir = SavedModelExporter(model, max_batch_size=2, warmup_batch_sizes=(1,)).export(
+            os.path.join(tempfile.mkdtemp(), "tiny", "1"))
+        self.assertSavedModelServable(export_dir)
+        prompts, seeds = ["a red circle", "a blue square"], [4, 9]
+        served = tf.saved_model.load(export_dir).signatures["serving_default"](
+            prompt=tf.constant(prompts), seed=tf.constant(seeds, tf.int64))["video"]
+        np.testing.assert_array_equal(served.numpy(), model.generate(prompts, seed=seeds))
+
     def test_is_a_text_to_video_task(self):
         self.assertIsInstance(tiny_vae(), TextToVideo)
 
@@ -195,21 +207,13 @@ class TextToVideoVAETest(TestCase):
             tiny_vae(flow_dim=16, flow_repeats=0)
 
     def test_a_latent_flow_model_exports_a_servable_saved_model_that_draws_its_clips(self):
-        from tf_t2v.export import SavedModelExporter
-
         model = tiny_vae(flow_dim=16)
         model.compile(g_optimizer=keras.optimizers.Adam(1e-2))
         history = model.fit(two_caption_batches(), epochs=1, steps_per_epoch=3, verbose=0)
         self.assertGreater(history.history["flow_loss"][-1], 0.0)
         model.ema_generator.set_weights(model.generator.get_weights())
         model.ema_text_encoder.set_weights(model.text_encoder.get_weights())
-        export_dir = SavedModelExporter(model, max_batch_size=2, warmup_batch_sizes=(1,)).export(
-            os.path.join(tempfile.mkdtemp(), "tiny", "1"))
-        self.assertSavedModelServable(export_dir)
-        prompts, seeds = ["a red circle", "a blue square"], [4, 9]
-        served = tf.saved_model.load(export_dir).signatures["serving_default"](
-            prompt=tf.constant(prompts), seed=tf.constant(seeds, tf.int64))["video"]
-        np.testing.assert_array_equal(served.numpy(), model.generate(prompts, seed=seeds))
+        self.assert_serves_its_clips(model)
 
     def test_a_config_from_before_the_critic_loads_without_one(self):
         model = tiny_vae()
@@ -220,8 +224,6 @@ class TextToVideoVAETest(TestCase):
         self.assertEqual((restored.adversarial_weight, restored.prior_share), (0.0, 0.0))
 
     def test_a_camera_warp_model_exports_a_servable_saved_model_that_draws_its_clips(self):
-        from tf_t2v.export import SavedModelExporter
-
         model = tiny_vae(camera_warp=True, camera_weight=1.0)  # trained with the camera read from the clips
         model.compile(g_optimizer=keras.optimizers.Adam(1e-2))
         model.fit(two_caption_batches(), epochs=1, steps_per_epoch=3, verbose=0)
@@ -230,13 +232,7 @@ class TextToVideoVAETest(TestCase):
         text = model.ema_text_encoder(model.token_ids({"caption": tf.constant(["a red circle"])}))["pooled"]
         _, dx, _ = model.ema_generator.camera_path(text)
         self.assertGreater(float(np.abs(np.asarray(dx)).max()), 0.0)  # the camera is not at rest
-        export_dir = SavedModelExporter(model, max_batch_size=2, warmup_batch_sizes=(1,)).export(
-            os.path.join(tempfile.mkdtemp(), "tiny", "1"))
-        self.assertSavedModelServable(export_dir)
-        prompts, seeds = ["a red circle", "a blue square"], [4, 9]
-        served = tf.saved_model.load(export_dir).signatures["serving_default"](
-            prompt=tf.constant(prompts), seed=tf.constant(seeds, tf.int64))["video"]
-        np.testing.assert_array_equal(served.numpy(), model.generate(prompts, seed=seeds))
+        self.assert_serves_its_clips(model)
 
     def test_the_camera_term_teaches_the_words_the_camera_of_their_clips(self):
         # "left" clips pan (their content moves 1 px a frame to the right), "right" clips hold
