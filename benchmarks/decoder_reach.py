@@ -1,16 +1,19 @@
-"""What a general-family checkpoint's decoder can draw: scenes or moving_digits attributes of its decodings.
+"""What a general-family checkpoint's decoder can draw: scenes or moving_digits scores of its decodings.
 
     python benchmarks/decoder_reach.py --model runs/scenes_64/checkpoints/ckpt-0004.keras \
         --data-dir data --num 256
+    python benchmarks/decoder_reach.py --model runs/digits_64/checkpoints/ckpt-0016.keras \
+        --dataset moving_digits/single_64 --data-dir data --num 256
 
-Reads, with the shipped evaluator of the dataset (scenes: the attribute evaluator; moving_digits,
-`--dataset moving_digits/single_64`: the digit reader), the first --num clips of a split and
-three decodings of each from the training weights (not the moving averages): from the posterior
-mean (the encoder has seen the real clip: the decoder's reach), from the text prior's mean, and
-a sample as generation draws it (through the latent flow, if the model has one). An attribute the posterior decodings miss is one the
-decoder cannot draw, whatever the text says; one they get but the prior decodings miss is one the
-words do not yet carry. Also prints the mean absolute frame-to-frame change (0-255 scale; real
-clips move far more than blurred ones) and the KL of the posterior to the prior.
+Reads, with the shipped evaluator of the dataset (scenes: the attribute evaluator; moving_digits:
+the digit reader), the first --num clips of a split and three decodings of each from the
+training weights (not the moving averages): from the posterior mean (the encoder has seen the
+real clip: the decoder's reach), from the text prior's mean, and a sample as generation draws
+it (through the latent flow, if the model has one). An attribute the posterior decodings miss is
+one the decoder cannot draw, whatever the text says; one they get but the sampled decodings miss
+is one the words (or the prior) do not yet carry. Also prints the mean absolute frame-to-frame
+change (0-255 scale; real clips move far more than blurred ones) and the KL of the posterior to
+the Gaussian prior.
 """
 
 import argparse

@@ -270,8 +270,8 @@ class TextToVideoVAE(TextToVideo):
             g_adv = -ops.sum(ops.mean(logits, axis=1) * posterior) / posterior_rows
             loss = loss + self.adversarial_weight * g_adv
         values = dict(loss=loss, rec_loss=rec_loss, temporal_loss=temporal_loss, prior_rec_loss=prior_rec_loss,
-                      kl=ops.sum(kl_dims), motion_match=motion_match, camera_loss=camera_loss, flow_loss=flow_loss, g_adv=g_adv,
-                      d_loss=ops.zeros(()))
+                      kl=ops.sum(kl_dims), motion_match=motion_match, camera_loss=camera_loss, flow_loss=flow_loss,
+                      g_adv=g_adv, d_loss=ops.zeros(()))
         return values, fake, posterior
 
     def read_camera(self, video):

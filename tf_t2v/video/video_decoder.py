@@ -60,7 +60,7 @@ class VideoDecoder(keras.layers.Layer):
         base_frames: int. Frames of the base grid.
         pixel_shuffle: int. Depth-to-space factor of the output (1: none).
         cond_dim: int. Width of the conditioning MLP.
-        temperature: float. Scales the prior's spread when sampling (`call`): 1 samples the
+        temperature: float. Scales the noise when sampling (`call`, `code`): 1 samples the
             learned prior; below 1 keeps closer to what the text makes most likely. Training
             (`decode` with posterior codes) does not use it.
         camera_warp: bool. Film the decoded clip with a camera path the words give.
