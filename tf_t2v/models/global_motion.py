@@ -185,8 +185,9 @@ def camera_path(clips, max_shift=None, opening=None):
     matched, is the pan, the weighted median of their spread from it over their distance from
     the centre the zoom. Things that move on their own (a bird, rain) are outvoted by the
     blocks that move with the camera. A texture filmed along a known path (dx +-0.05, log zoom
-    +-0.075 over the clip) reads within 0.012 in dx and 0.018 in log zoom per frame (tests). On real scenes_64 validation clips (500; the change of each
-    parameter from first to last frame; `benchmarks/camera_path.py`): pans -0.242 / +0.265 of
+    +-0.075 over the clip) reads within 0.012 in dx and 0.018 in log zoom per frame (tests).
+    On real scenes_64 validation clips (500; the change of each parameter from first to last
+    frame; `benchmarks/camera_path.py`): pans -0.242 / +0.265 of
     the frame (the spec's 0.3), zooms -0.111 / +0.106 in log zoom (the spec's 0.357: the sky's
     smooth gradient and the waves pull toward no zoom), static clips +0.016 +- 0.096 in dx
     (ocean waves move on their own). Weaker than the truth, but each move apart from the

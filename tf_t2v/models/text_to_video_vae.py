@@ -81,10 +81,10 @@ class TextToVideoVAE(TextToVideo):
       as smooth as the warp's path) and the clip is decoded through that camera, not the one
       the words predict: the decoder then draws the scene as the camera sees it at the clip's
       middle, and the camera the words predict (`generator.camera_path(text)`) learns to match
-      the read one (mean absolute difference of log zoom, dx and dy per frame, summed). A pixel loss alone
-      did not teach the words their camera moves (docs/general-model.md); this is a target for
-      them from the footage itself. Generation films with the predicted camera. Reads 0 when the
-      weight is 0.
+      the read one (mean absolute difference of log zoom, dx and dy per frame, summed). A pixel
+      loss alone did not teach the words their camera moves (docs/general-model.md); this is a
+      target for them from the footage itself. Generation films with the predicted camera.
+      Reads 0 when the weight is 0.
     - `flow_loss`: with a generator that has a latent flow (`VideoDecoder(flow_dim=...)`), the
       flow-matching loss of `tf_t2v.video.LatentFlow` on each clip's posterior sample given its
       conditioning, over `flow_repeats` draws of noise and time per clip; both without their

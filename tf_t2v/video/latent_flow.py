@@ -86,7 +86,8 @@ class LatentFlow(keras.layers.Layer):
     def loss(self, codes, cond, seed, repeats=1):
         """Flow-matching loss (scalar float32) of codes (B, noise_dim) given conditioning (B, D):
         the mean squared error of the velocity over `repeats` draws of noise and time per code.
-        `seed`: a `keras.random.SeedGenerator` (or an int)."""
+        `seed`: a `keras.random.SeedGenerator`, which each draw advances (one int would give the
+        noise and the times the same random stream)."""
         codes = ops.repeat(ops.cast(codes, "float32"), repeats, axis=0)
         cond = ops.repeat(cond, repeats, axis=0)
         z0 = keras.random.normal(ops.shape(codes), seed=seed)
