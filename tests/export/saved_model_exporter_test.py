@@ -163,3 +163,16 @@ def test_a_model_with_non_finite_weights_is_not_exported(tmp_path):
                                          rf"\(ema_generator/{variable.path.split('/', 1)[1]}\); nothing is exported to .*shapes/1; export an earlier"):
         SavedModelExporter(gan, max_batch_size=4).export(str(tmp_path / "shapes" / "1"))
     assert os.listdir(tmp_path) == []
+
+
+def test_each_weight_is_stored_once():
+    # Keras' ExportArchive would store every weight twice (keras-team/keras#23553).
+    import numpy as np
+    import tensorflow as tf
+
+    a = artifacts()
+    stored = [(name, shape) for name, shape in tf.train.list_variables(
+        os.path.join(a.export_dir, "variables", "variables")) if name.endswith("VARIABLE_VALUE")]
+    exported = [v for layer in (a.gan.ema_text_encoder, a.gan.ema_generator) for v in layer.weights]
+    assert len(stored) == len(exported)
+    assert sum(int(np.prod(shape)) for _, shape in stored) == sum(int(np.prod(v.shape)) for v in exported)

@@ -48,6 +48,20 @@ def resolve_version_dir(out):
     return os.path.join(out, str(max(versions, default=0) + 1))
 
 
+def _store_each_weight_once(archive):
+    """Point an `ExportArchive`'s variable collections at the `tf.Variable`s the endpoints use.
+
+    `track()` files the `keras.Variable` wrappers under `variables`, the endpoints capture the
+    `tf.Variable`s inside them, and the SavedModel saves the two as separate objects: every weight
+    twice on disk and twice in the memory of whoever loads it, TF Serving included (Keras issue
+    keras-team/keras#23553). Outside an autocast scope a wrapper's `value` is its `tf.Variable`.
+    """
+    trackable = archive._tf_trackable
+    for collection in ("variables", "trainable_variables", "non_trainable_variables"):
+        wrapped = getattr(trackable, collection)
+        setattr(trackable, collection, [v.value if isinstance(v, keras.Variable) else v for v in wrapped])
+
+
 class SavedModelExporter:
     """Exports a `TextToVideoGAN` as one version of a TF Serving model.
 
@@ -159,6 +173,7 @@ class SavedModelExporter:
         # serving_default first: ExportArchive serves the first endpoint by default too.
         for name, fn in self.endpoints.functions().items():
             archive.add_endpoint(name, fn, input_signature=signatures[name])
+        _store_each_weight_once(archive)
         archive.write_out(export_dir, verbose=False)
 
     def _write_warmup(self, export_dir, model_name):
