@@ -179,7 +179,7 @@ class TextToVideoVAETest(TestCase):
         batch = next(iter(two_caption_batches()))
         decode = model.generator.decode
         model.generator.decode = lambda cond, z, **kw: 50.0 * decode(cond, z, **kw)  # pixels far past [-1, 1]
-        values, fake, posterior = model._forward(batch, training=False)
+        values, fake, posterior, _ = model._forward(batch, training=False)
         del model.generator.decode
         self.assertGreater(float(tf.reduce_max(tf.abs(fake))), 1.5)
         logits = tf.reshape(model.discriminator(tf.clip_by_value(fake, -1.0, 1.0)), (fake.shape[0], -1))
@@ -264,7 +264,7 @@ class TextToVideoVAETest(TestCase):
         batch = next(iter(two_caption_batches()))
         self.assertEqual(float(tiny_vae(camera_warp=True).losses_for(batch)["camera_loss"]), 0.0)  # off by default
         model = tiny_vae(camera_warp=True, camera_weight=1.0)
-        values, fake, _ = model._forward(batch, training=False)
+        values, fake, _, _ = model._forward(batch, training=False)
         self.assertGreater(float(values["camera_loss"]), 0.0)
         cond = model.generator.condition(model.text_encoder(model.token_ids(batch))["pooled"])
         video = tf.cast(batch["video"], tf.float32)

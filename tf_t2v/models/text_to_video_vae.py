@@ -94,8 +94,11 @@ class TextToVideoVAE(TextToVideo):
       without a flow.
     - `g_adv`: with a `discriminator` (a `tf_t2v.video.FrameCritic`), the hinge generator loss
       of the posterior rows' decoded clips, weighted by `adversarial_weight`; the critic is
-      trained beside it on real against decoded clips (`d_loss`, hinge). Without one, both
-      read 0.
+      trained beside it on real against decoded clips (`d_loss`, hinge). A critic with a
+      `cond_dim` reads each clip with its caption's conditioning (without its gradient: the
+      critic does not move the words), and also learns real clips with another row's caption
+      as fakes (the matching-aware critic of Reed et al., 2016), so that what a caption names
+      must be in the clip. Without a critic, both read 0.
     The text encoder learns from the reconstruction only; sampling and export use the moving
     averages, as every `TextToVideo` does.
 
@@ -179,6 +182,9 @@ class TextToVideoVAE(TextToVideo):
                             ("motion_match_weight", self.motion_match_weight), ("camera_weight", self.camera_weight)):
             if not value >= 0.0:
                 raise ValueError(f"{name} must be >= 0; got {value}.")
+        if discriminator is not None and discriminator.cond_dim not in (0, generator.cond_dim):
+            raise ValueError(f"The critic's cond_dim ({discriminator.cond_dim}) must be 0 or the generator's "
+                             f"({generator.cond_dim}).")
         if self.camera_weight > 0 and getattr(generator, "camera", None) is None:
             raise ValueError("camera_weight needs a generator with a camera warp (VideoDecoder(camera_warp=True)).")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSSES}
@@ -186,7 +192,7 @@ class TextToVideoVAE(TextToVideo):
         video = ops.zeros((1, self.num_frames) + self.frame_size + (3,))
         self.encoder(video, self.generator.condition(text))
         if self.discriminator is not None:
-            self.discriminator(video)
+            self._critic(video, self.generator.condition(text))
         self.built = True
 
     # === Training ===
@@ -215,7 +221,7 @@ class TextToVideoVAE(TextToVideo):
         return self._forward(data, training)[0]
 
     def _forward(self, data, training):
-        """(loss terms, decoded clips, posterior-row mask (B,) float32) for a batch."""
+        """(loss terms, decoded clips, posterior-row mask (B,) float32, conditioning) for a batch."""
         video = ops.cast(data["video"], "float32")
         text = self.text_encoder(self.token_ids(data), training=training)["pooled"]
         cond = self.generator.condition(text)
@@ -266,13 +272,13 @@ class TextToVideoVAE(TextToVideo):
         loss = loss + self.camera_weight * camera_loss + flow_loss
         g_adv = ops.zeros(())
         if self.discriminator is not None:
-            logits = ops.reshape(self.discriminator(shown(fake), training=training), (batch, -1))
+            logits = ops.reshape(self._critic(shown(fake), cond, training=training), (batch, -1))
             g_adv = -ops.sum(ops.mean(logits, axis=1) * posterior) / posterior_rows
             loss = loss + self.adversarial_weight * g_adv
         values = dict(loss=loss, rec_loss=rec_loss, temporal_loss=temporal_loss, prior_rec_loss=prior_rec_loss,
                       kl=ops.sum(kl_dims), motion_match=motion_match, camera_loss=camera_loss, flow_loss=flow_loss,
                       g_adv=g_adv, d_loss=ops.zeros(()))
-        return values, fake, posterior
+        return values, fake, posterior, cond
 
     def read_camera(self, video):
         """The camera of real clips (B, T, H, W, 3) as the generator's warp would film them:
@@ -293,19 +299,33 @@ class TextToVideoVAE(TextToVideo):
         weight = 1.0 + self.motion_weight * deviation
         return weight / ops.mean(weight, axis=(1, 2, 3, 4), keepdims=True)
 
-    def _critic_loss(self, video, fake, posterior, training):
-        """Hinge loss of the critic: real clips against the posterior rows' decoded ones."""
+    def _critic(self, video, cond, training=False):
+        """The critic's patch logits of clips, with their conditioning if it reads any."""
+        if not self.discriminator.cond_dim:
+            return self.discriminator(video, training=training)
+        return self.discriminator(video, ops.stop_gradient(cond), training=training)
+
+    def _critic_loss(self, video, fake, posterior, cond, training):
+        """Hinge loss of the critic: real clips against the posterior rows' decoded ones (and,
+        for a critic that reads the text, against real clips with the next row's caption)."""
         batch = ops.shape(video)[0]
-        real = ops.mean(ops.relu(1.0 - ops.reshape(self.discriminator(video, training=training), (batch, -1))), axis=1)
-        fake = ops.mean(ops.relu(1.0 + ops.reshape(self.discriminator(shown(fake), training=training), (batch, -1))),
-                        axis=1)
+
+        def hinge(clips, sign, rows_cond):
+            logits = ops.reshape(self._critic(clips, rows_cond, training=training), (batch, -1))
+            return ops.mean(ops.relu(1.0 + sign * logits), axis=1)  # (B,)
+
+        real = hinge(video, -1.0, cond)
         count = ops.maximum(ops.sum(posterior), 1.0)
-        return ops.mean(real) + ops.sum(fake * posterior) / count
+        fake = ops.sum(hinge(shown(fake), 1.0, cond) * posterior) / count
+        if not self.discriminator.cond_dim:
+            return ops.mean(real) + fake
+        mismatched = hinge(video, 1.0, ops.roll(cond, 1, axis=0))
+        return ops.mean(real) + 0.5 * fake + 0.5 * ops.mean(mismatched)
 
     def train_step(self, data):
         variables = self._generator_trainable_variables()
         with tf.GradientTape() as tape:
-            values, fake, posterior = self._forward(data, training=True)
+            values, fake, posterior, cond = self._forward(data, training=True)
             scaled = values["loss"] * self._replica_scale()
         grads = tape.gradient(scaled, variables)
         self.g_optimizer.apply_gradients([(g, v) for g, v in zip(grads, variables) if g is not None])
@@ -313,7 +333,7 @@ class TextToVideoVAE(TextToVideo):
             video = ops.cast(data["video"], "float32")
             d_vars = self.discriminator.trainable_variables
             with tf.GradientTape() as d_tape:
-                d_loss = self._critic_loss(video, ops.stop_gradient(fake), posterior, training=True)
+                d_loss = self._critic_loss(video, ops.stop_gradient(fake), posterior, cond, training=True)
                 d_scaled = d_loss * self._replica_scale()
             d_grads = d_tape.gradient(d_scaled, d_vars)
             self.d_optimizer.apply_gradients([(g, v) for g, v in zip(d_grads, d_vars) if g is not None])
@@ -324,9 +344,9 @@ class TextToVideoVAE(TextToVideo):
         return {name: self.trackers[name].result() for name in LOSSES}
 
     def test_step(self, data):
-        values, fake, posterior = self._forward(data, training=False)
+        values, fake, posterior, cond = self._forward(data, training=False)
         if self.discriminator is not None:
-            values["d_loss"] = self._critic_loss(ops.cast(data["video"], "float32"), fake, posterior, False)
+            values["d_loss"] = self._critic_loss(ops.cast(data["video"], "float32"), fake, posterior, cond, False)
         for name, value in values.items():
             self.trackers[name].update_state(value)
         return {name: self.trackers[name].result() for name in LOSSES}

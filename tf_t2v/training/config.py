@@ -205,11 +205,14 @@ class FrameCriticConfig:
         channels: list of int. Channels of the stride-2 convolutions; empty: no critic.
         frames: int. Frames scored per clip.
         spectral_norm: bool. Spectral normalisation on every convolution.
+        conditional: bool. The critic reads the caption's conditioning too (a projection
+            critic that also scores real clips with a wrong caption as fakes).
     """
 
     channels: List[int] = dataclasses.field(default_factory=list)
     frames: int = 4
     spectral_norm: bool = True
+    conditional: bool = False
 
 
 @dataclasses.dataclass

@@ -146,7 +146,9 @@ def build_gan(vocabulary, cfg):
 
         decoder = VideoDecoder(**dataclasses.asdict(m.decoder))
         encoder = VideoEncoder(noise_dim=m.decoder.noise_dim, **dataclasses.asdict(m.encoder))
-        critic = FrameCritic(**dataclasses.asdict(m.frame_critic)) if m.frame_critic.channels else None
+        critic_args = dataclasses.asdict(m.frame_critic)
+        critic_args["cond_dim"] = m.decoder.cond_dim if critic_args.pop("conditional") else 0
+        critic = FrameCritic(**critic_args) if m.frame_critic.channels else None
         return TextToVideoVAE(tokenizer, text_encoder, decoder, encoder, ema_decay=cfg.train.ema_decay,
                               kl_weight=m.kl_weight, temporal_weight=m.temporal_weight, free_bits=m.free_bits,
                               prior_share=m.prior_share, motion_weight=m.motion_weight, l2_weight=m.l2_weight,
