@@ -172,6 +172,34 @@ class TextToVideoVAETest(TestCase):
         prompt = ["a red circle"]
         np.testing.assert_array_equal(restored.generate(prompt, seed=3), model.generate(prompt, seed=3))
 
+    def test_a_conditional_critic_also_learns_real_clips_with_a_wrong_caption_as_fakes(self):
+        from tf_t2v.video import FrameCritic
+
+        with pytest.raises(ValueError, match="cond_dim"):
+            tiny_vae(discriminator=FrameCritic(channels=[8], frames=2, cond_dim=7), adversarial_weight=0.1)
+        model = tiny_vae(discriminator=FrameCritic(channels=[8], frames=2, cond_dim=16), adversarial_weight=0.1)
+        batch = next(iter(two_caption_batches()))
+        values, fake, posterior, cond = model._forward(batch, training=False)
+        video = tf.cast(batch["video"], tf.float32)
+
+        def hinge(clips, sign, rows_cond):
+            logits = tf.reshape(model.discriminator(clips, rows_cond), (clips.shape[0], -1))
+            return tf.reduce_mean(tf.nn.relu(1.0 + sign * logits), axis=1)
+
+        expected = (tf.reduce_mean(hinge(video, -1.0, cond))
+                    + 0.5 * tf.reduce_sum(hinge(shown(fake), 1.0, cond) * posterior) / tf.reduce_sum(posterior)
+                    + 0.5 * tf.reduce_mean(hinge(video, 1.0, tf.roll(cond, 1, axis=0))))
+        self.assertAlmostEqual(float(model._critic_loss(video, fake, posterior, cond, False)), float(expected), places=5)
+        # The critic reads the words without moving them: no gradient reaches the text encoder.
+        with tf.GradientTape() as tape:
+            text = model.text_encoder(model.token_ids(batch))["pooled"]
+            score = tf.reduce_sum(model._critic(video, model.generator.condition(text)))
+        grads = tape.gradient(score, model.text_encoder.trainable_variables)
+        self.assertTrue(all(g is None or float(tf.reduce_max(tf.abs(g))) == 0.0 for g in grads))
+        model.compile(g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.Adam(1e-3))
+        history = model.fit(two_caption_batches(), epochs=1, steps_per_epoch=2, verbose=0)
+        self.assertTrue(np.isfinite(history.history["d_loss"][-1]))
+
     def test_the_critic_judges_clips_as_shown_not_past_their_range(self):
         from tf_t2v.video import FrameCritic
 

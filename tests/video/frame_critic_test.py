@@ -26,10 +26,30 @@ class FrameCriticTest(TestCase):
         with pytest.raises(ValueError, match="positive"):
             FrameCritic(channels=[])
 
+    def test_a_conditional_critic_reads_the_caption_once_per_clip(self):
+        critic = FrameCritic(channels=[8, 16], frames=2, spectral_norm=False, cond_dim=5)
+        rng = np.random.default_rng(0)
+        clips = rng.normal(size=(2, 4, 16, 16, 3)).astype(np.float32)
+        cond = rng.normal(size=(2, 5)).astype(np.float32)
+        logits = np.asarray(critic(clips, cond))
+        self.assertEqual(logits.shape, (2 * 2, 4, 4))
+        other = np.asarray(critic(clips, cond[::-1]))
+        # Another caption moves every patch of a clip by one amount: the projection term.
+        shift = (other - logits).reshape(2, -1)
+        self.assertGreater(np.abs(shift).min(), 1e-6)
+        self.assertAllClose(shift, np.repeat(shift[:, :1], shift.shape[1], axis=1), atol=1e-5)
+        with pytest.raises(ValueError, match="exactly when it has a cond_dim"):
+            critic(clips)
+        with pytest.raises(ValueError, match="exactly when it has a cond_dim"):
+            FrameCritic(channels=[8])(clips, cond)
+        with pytest.raises(ValueError, match="cond_dim must be >= 0"):
+            FrameCritic(channels=[8], cond_dim=-1)
+
     def test_config_round_trip(self):
         critic = FrameCritic(channels=[8, 16], frames=2, spectral_norm=False)
         clone = FrameCritic.from_config(critic.get_config())
         self.assertEqual((clone.channels, clone.frames, clone.spectral_norm), ([8, 16], 2, False))
+        self.assertEqual(FrameCritic.from_config(FrameCritic(channels=[8], cond_dim=3).get_config()).cond_dim, 3)
         clip = np.random.default_rng(0).normal(size=(1, 4, 16, 16, 3)).astype(np.float32)
         critic(clip)
         clone(clip)
