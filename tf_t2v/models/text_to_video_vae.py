@@ -89,7 +89,9 @@ class TextToVideoVAE(TextToVideo):
       flow-matching loss of `tf_t2v.video.LatentFlow` on each clip's posterior sample given its
       conditioning, over `flow_repeats` draws of noise and time per clip; both without their
       gradient, so the term trains the flow alone, which then maps a seed's noise to a code like
-      those of the caption's real clips (what generation decodes). On moving_digits the Gaussian
+      those of the caption's real clips (what generation decodes). With `flow_trains_text`, the
+      conditioning keeps its gradient: the words also learn from the flow which codes their
+      clips have (the way to teach the words when no row decodes from the prior). On moving_digits the Gaussian
       prior left its samples where the decoder had never been (docs/general-model.md). Reads 0
       without a flow.
     - `g_adv`: with a `discriminator` (a `tf_t2v.video.FrameCritic`), the hinge generator loss
@@ -121,6 +123,7 @@ class TextToVideoVAE(TextToVideo):
             the pixels alone).
         flow_repeats: int >= 1. Draws of noise and time per clip in the flow-matching loss
             (ignored without a latent flow): more updates of the small flow per decoder step.
+        flow_trains_text: bool. The flow loss also trains the conditioning and text encoder.
         seed: int. Seed of the training noise.
 
     Example:
@@ -154,6 +157,7 @@ class TextToVideoVAE(TextToVideo):
         motion_match_weight=0.0,
         camera_weight=0.0,
         flow_repeats=16,
+        flow_trains_text=False,
         seed=None,
         **kwargs,
     ):
@@ -176,6 +180,7 @@ class TextToVideoVAE(TextToVideo):
         self.motion_match_weight = float(motion_match_weight)
         self.camera_weight = float(camera_weight)
         self.flow_repeats = int(flow_repeats)
+        self.flow_trains_text = bool(flow_trains_text)
         if self.flow_repeats < 1:
             raise ValueError(f"flow_repeats must be >= 1; got {flow_repeats}.")
         for name, value in (("motion_weight", self.motion_weight), ("l2_weight", self.l2_weight),
@@ -231,7 +236,8 @@ class TextToVideoVAE(TextToVideo):
         z = mean + ops.exp(0.5 * logvar) * eps
         flow_loss = ops.zeros(())
         if getattr(self.generator, "flow", None) is not None:  # the flow learns the posterior codes
-            flow_loss = self.generator.flow.loss(ops.stop_gradient(z), ops.stop_gradient(cond), self.seed_generator,
+            flow_cond = cond if self.flow_trains_text else ops.stop_gradient(cond)
+            flow_loss = self.generator.flow.loss(ops.stop_gradient(z), flow_cond, self.seed_generator,
                                                  repeats=self.flow_repeats)
         batch = ops.shape(video)[0]
         if self.prior_share > 0:  # the last rows of the batch decode from the prior's mean
@@ -358,7 +364,7 @@ class TextToVideoVAE(TextToVideo):
                       prior_share=self.prior_share, adversarial_weight=self.adversarial_weight,
                       motion_weight=self.motion_weight, l2_weight=self.l2_weight,
                       motion_match_weight=self.motion_match_weight, camera_weight=self.camera_weight,
-                      flow_repeats=self.flow_repeats)
+                      flow_repeats=self.flow_repeats, flow_trains_text=self.flow_trains_text)
         return config
 
     @classmethod

@@ -265,6 +265,9 @@ class ModelConfig:
             camera the words predict learns to match it; 0: off).
         flow_repeats: int >= 1. General family, with `decoder.flow_dim`: draws of noise and time
             per clip in the latent flow's loss.
+        flow_trains_text: bool. General family, with `decoder.flow_dim`: the latent flow's loss
+            also trains the conditioning and the text encoder (the words learn to say which
+            codes their clips have), not the flow alone.
         adversarial_weight: float. Weight of the generator's adversarial loss (both families).
         reconstruction_weight: float. Weight of the reconstruction loss.
         layer_weight: float. Weight of the layer supervision (sprite alpha and colour,
@@ -294,6 +297,7 @@ class ModelConfig:
     motion_match_weight: float = 0.0
     camera_weight: float = 0.0
     flow_repeats: int = 16
+    flow_trains_text: bool = False
     adversarial_weight: float = 0.1
     reconstruction_weight: float = 0.0
     layer_weight: float = 1.0

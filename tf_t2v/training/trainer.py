@@ -153,7 +153,7 @@ def build_gan(vocabulary, cfg):
                               kl_weight=m.kl_weight, temporal_weight=m.temporal_weight, free_bits=m.free_bits,
                               prior_share=m.prior_share, motion_weight=m.motion_weight, l2_weight=m.l2_weight,
                               motion_match_weight=m.motion_match_weight, camera_weight=m.camera_weight,
-                              flow_repeats=m.flow_repeats, discriminator=critic,
+                              flow_repeats=m.flow_repeats, flow_trains_text=m.flow_trains_text, discriminator=critic,
                               adversarial_weight=m.adversarial_weight if critic else 0.0, seed=cfg.train.seed)
     from tf_t2v.models import TextToVideoGAN
     from tf_t2v.video import VideoDiscriminator, VideoGenerator
