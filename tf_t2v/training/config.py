@@ -167,6 +167,8 @@ class DecoderConfig:
         camera_warp: bool. Film the decoded clip with a learned pan, tilt and zoom.
         flow_dim: int >= 0. Width of the latent flow prior that sampling maps the noise through
             (`tf_t2v.video.LatentFlow`; 0: the Gaussian prior).
+        spatial_code: bool. z as a grid over the decoder's base grid (noise_dim a multiple of
+            its cells), encoded and decoded in place.
     """
 
     num_frames: int = 16
@@ -180,6 +182,7 @@ class DecoderConfig:
     temperature: float = 1.0
     camera_warp: bool = False
     flow_dim: int = 0
+    spatial_code: bool = False
 
 
 @dataclasses.dataclass

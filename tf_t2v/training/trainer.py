@@ -145,7 +145,8 @@ def build_gan(vocabulary, cfg):
         from tf_t2v.video import FrameCritic, VideoDecoder, VideoEncoder
 
         decoder = VideoDecoder(**dataclasses.asdict(m.decoder))
-        encoder = VideoEncoder(noise_dim=m.decoder.noise_dim, **dataclasses.asdict(m.encoder))
+        encoder = VideoEncoder(noise_dim=m.decoder.noise_dim, code_grid=decoder.code_grid,
+                               **dataclasses.asdict(m.encoder))
         critic_args = dataclasses.asdict(m.frame_critic)
         critic_args["cond_dim"] = m.decoder.cond_dim if critic_args.pop("conditional") else 0
         critic = FrameCritic(**critic_args) if m.frame_critic.channels else None

@@ -44,6 +44,10 @@ class VideoDecoder(keras.layers.Layer):
       camera move shifts every pixel in step, which the convolutions (whose modulation is the
       same in every frame) barely learn to draw. The camera reads the words alone, not z, so a
       camera read from the footage can stand in for it in training (`decode(..., camera_path)`).
+    - With `spatial_code`, z is a grid laid over the base grid, (base_frames, S0, S0,
+      noise_dim / cells) (`code_grid`), added to it by a per-cell dense layer, and FiLM reads the
+      conditioning alone: what z says about a place in the clip enters at that place, as the
+      latents of latent video models do, instead of through one dense layer from a vector.
     - With `flow_dim`, sampling maps the noise through a `tf_t2v.video.LatentFlow` (an MLP of
       that width) instead of the Gaussian prior: a flow-matching model of the codes real clips
       of the caption have (`code(cond, noise)`). The Gaussian prior stays as the KL term's
@@ -65,6 +69,7 @@ class VideoDecoder(keras.layers.Layer):
             (`decode` with posterior codes) does not use it.
         camera_warp: bool. Film the decoded clip with a camera path the words give.
         flow_dim: int >= 0. Width of the latent flow prior (0: sample the Gaussian prior).
+        spatial_code: bool. z as a grid over the base grid (noise_dim a multiple of its cells).
         dtype: str or `keras.DTypePolicy`. None uses the global policy.
 
     Example:
@@ -91,6 +96,7 @@ class VideoDecoder(keras.layers.Layer):
         temperature=1.0,
         camera_warp=False,
         flow_dim=0,
+        spatial_code=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -105,6 +111,7 @@ class VideoDecoder(keras.layers.Layer):
         self.temperature = float(temperature)
         self.camera_warp = bool(camera_warp)
         self.flow_dim = int(flow_dim)
+        self.spatial_code = bool(spatial_code)
         if self.flow_dim < 0:
             raise ValueError(f"flow_dim must be >= 0; got {flow_dim}.")
         if not self.temperature >= 0 or self.temperature == float("inf"):
@@ -132,6 +139,11 @@ class VideoDecoder(keras.layers.Layer):
             )
         self.base_height = self.height // scale
         self.base_width = self.width // scale
+        cells = self.base_frames * self.base_height * self.base_width
+        if self.spatial_code and self.noise_dim % cells:
+            raise ValueError(f"A spatial code lays noise_dim over the base grid's {cells} cells "
+                             f"({self.base_frames}x{self.base_height}x{self.base_width}); noise_dim "
+                             f"{self.noise_dim} is not a multiple of it.")
         # Frames double in the first stages until they reach num_frames.
         self.time_strides = [2 if i < time_ups else 1 for i in range(stages)]
         policy = self.dtype_policy
@@ -143,6 +155,8 @@ class VideoDecoder(keras.layers.Layer):
                                              name="prior")
         base = self.base_frames * self.base_height * self.base_width * self.channels[0]
         self.stem = keras.layers.Dense(base, dtype=policy, name="stem")
+        self.code_in = (keras.layers.Dense(self.channels[0], dtype=policy, name="code_in")
+                        if self.spatial_code else None)
         self.films = [FiLM(c, dtype=policy, name=f"film_{i}") for i, c in enumerate(self.channels)]
         self.ups = [
             keras.layers.Conv3DTranspose(
@@ -162,8 +176,10 @@ class VideoDecoder(keras.layers.Layer):
         self.cond_mlp[0].build((None, text_shape[-1]))
         self.cond_mlp[1].build((None, self.cond_dim))
         self.prior_head.build((None, self.cond_dim))
-        style = (None, self.cond_dim + self.noise_dim)
+        style = (None, self.cond_dim) if self.spatial_code else (None, self.cond_dim + self.noise_dim)
         self.stem.build(style)
+        if self.code_in is not None:
+            self.code_in.build((None,) + self.code_grid[:3] + (self.code_grid[3],))
         t, h, w = self.base_frames, self.base_height, self.base_width
         for i, c in enumerate(self.channels):
             if i > 0:
@@ -175,6 +191,14 @@ class VideoDecoder(keras.layers.Layer):
             self.camera.build((None, self.num_frames, self.height, self.width, 3), (None, text_shape[-1]))
         if self.flow is not None:
             self.flow.build((None, self.noise_dim), (None, self.cond_dim))
+
+    @property
+    def code_grid(self):
+        """(frames, height, width, channels) of a spatial code, or None."""
+        if not self.spatial_code:
+            return None
+        cells = self.base_frames * self.base_height * self.base_width
+        return (self.base_frames, self.base_height, self.base_width, self.noise_dim // cells)
 
     def condition(self, text):
         """Conditioning vectors (B, cond_dim) from sentence embeddings (B, D)."""
@@ -210,9 +234,15 @@ class VideoDecoder(keras.layers.Layer):
         if self.camera is not None and camera_path is None:
             raise ValueError("A VideoDecoder with a camera warp decodes along a camera path: pass "
                              "camera_path=decoder.camera_path(text) (or a path read from a clip).")
-        style = ops.concatenate([cond, ops.cast(z, cond.dtype)], axis=-1)
-        x = self.stem(style)
-        x = ops.reshape(x, (-1, self.base_frames, self.base_height, self.base_width, self.channels[0]))
+        if self.spatial_code:
+            style = cond
+            x = ops.reshape(self.stem(style), (-1, self.base_frames, self.base_height, self.base_width,
+                                               self.channels[0]))
+            x = x + self.code_in(ops.reshape(ops.cast(z, cond.dtype), (-1,) + self.code_grid))
+        else:
+            style = ops.concatenate([cond, ops.cast(z, cond.dtype)], axis=-1)
+            x = self.stem(style)
+            x = ops.reshape(x, (-1, self.base_frames, self.base_height, self.base_width, self.channels[0]))
         x = ops.silu(self.films[0](x, style))
         for up, film in zip(self.ups, self.films[1:]):
             x = ops.silu(film(up(x), style))  # (B, t, h, w, c), doubled
@@ -249,4 +279,5 @@ class VideoDecoder(keras.layers.Layer):
             "temperature": self.temperature,
             "camera_warp": self.camera_warp,
             "flow_dim": self.flow_dim,
+            "spatial_code": self.spatial_code,
         }
