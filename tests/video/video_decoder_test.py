@@ -108,3 +108,20 @@ class VideoDecoderTest(TestCase):
         self.run_serialization_test(decoder)
         with pytest.raises(ValueError, match="flow_dim"):
             VideoDecoder(**KWARGS, flow_dim=-1)
+
+    def test_a_spatial_code_enters_the_base_grid_at_its_cell(self):
+        # Base grid 2 x 4 x 4: 32 cells, 2 channels each.
+        decoder = VideoDecoder(**{**KWARGS, "noise_dim": 64}, spatial_code=True)
+        self.assertEqual(decoder.code_grid, (2, 4, 4, 2))
+        cond = decoder.condition(self.text)
+        z = np.zeros((3, 64), np.float32)
+        moved = z.copy()
+        moved[:, :2] = 3.0  # the first cell: frame 0, top-left
+        a, b = np.asarray(decoder.decode(cond, z)), np.asarray(decoder.decode(cond, moved))
+        change = np.abs(a - b).max(axis=(0, 4))  # (T, H, W)
+        self.assertGreater(change[:2, :4, :4].max(), 1e-4)
+        self.assertEqual(change[:, 8:, 8:].max(), 0.0)  # far from that cell, nothing moves
+        clone = VideoDecoder.from_config(decoder.get_config())
+        self.assertTrue(clone.spatial_code)
+        with pytest.raises(ValueError, match="multiple"):
+            VideoDecoder(**{**KWARGS, "noise_dim": 40}, spatial_code=True)

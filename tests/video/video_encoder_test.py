@@ -38,3 +38,16 @@ class VideoEncoderTest(TestCase):
 
     def test_mixed_precision(self):
         self.run_mixed_precision_test(VideoEncoder, KWARGS, (self.video, self.cond), expected_output_dtype="float32")
+
+    def test_a_code_grid_is_encoded_cell_by_cell(self):
+        encoder = VideoEncoder(**{**KWARGS, "noise_dim": 64}, code_grid=(2, 4, 4, 2))
+        mean, logvar = encoder(self.video, self.cond)
+        self.assertEqual((tuple(mean.shape), tuple(logvar.shape)), ((3, 64), (3, 64)))
+        # Strides stop at the grid: time 4 -> 2 and space 8 -> 4 in the first convolution only.
+        self.assertEqual([c.strides for c in encoder.convs], [(2, 2, 2), (1, 1, 1)])
+        clone = VideoEncoder.from_config(encoder.get_config())
+        self.assertEqual(clone.code_grid, (2, 4, 4, 2))
+        with self.assertRaisesRegex(ValueError, "code_grid"):
+            VideoEncoder(**{**KWARGS, "noise_dim": 60}, code_grid=(2, 4, 4, 2))
+        with self.assertRaisesRegex(ValueError, "grid"):
+            VideoEncoder(**{**KWARGS, "noise_dim": 32}, code_grid=(1, 1, 1, 32))(self.video, self.cond)
