@@ -24,7 +24,7 @@ class VideoEncoder(keras.layers.Layer):
         noise_dim: int. Size of the latent code.
         channels: list of int. Channels of the strided 3D convolutions.
         patch: int. Space-to-depth factor of the input frames.
-        hidden_dim: int. Width of the MLP (with `code_grid`: of the conditioning's layer).
+        hidden_dim: int. Width of the MLP (with `code_grid`: of the per-cell layer before the head).
         code_grid: None or (frames, height, width, channels) of a spatial code.
         dtype: str or `keras.DTypePolicy`. None uses the global policy.
 
