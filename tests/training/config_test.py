@@ -142,16 +142,17 @@ def test_model_sections_mirror_the_constructors():
     assert fields(model.generator) == arguments(VideoGenerator, ())
     assert fields(model.discriminator) == arguments(VideoDiscriminator, ())
     assert fields(model.decoder) == arguments(VideoDecoder, ())
-    assert fields(model.encoder) == arguments(VideoEncoder, {"noise_dim"})  # the decoder's
+    assert fields(model.encoder) == arguments(VideoEncoder, {"noise_dim", "code_grid"})  # the decoder's
     # The sprite family's objectives and the general family's loss weights.
     parts = {"tokenizer", "text_encoder", "generator", "discriminator"}
     assert sorted(SPRITE_OBJECTIVES) == arguments(TextToVideoGAN, parts | {"ema_decay", "seed"})
     vae_parts = {"tokenizer", "text_encoder", "generator", "encoder", "ema_decay", "seed", "discriminator",
                  "adversarial_weight"}  # the critic from frame_critic, its weight shared with the sprite family
     general = {"kl_weight", "temporal_weight", "free_bits", "prior_share", "motion_weight", "l2_weight",
-               "motion_match_weight", "camera_weight", "flow_repeats"}
+               "motion_match_weight", "camera_weight", "flow_repeats", "flow_trains_text"}
     assert sorted(general) == arguments(TextToVideoVAE, vae_parts)
-    assert fields(model.frame_critic) == arguments(FrameCritic, ())
+    # `conditional` gives the critic the decoder's cond_dim.
+    assert fields(model.frame_critic) == sorted(arguments(FrameCritic, {"cond_dim"}) + ["conditional"])
     sections = {"family", "decoder", "encoder", "frame_critic"}
     assert sorted(set(fields(model)) - parts - sections - general) == sorted(SPRITE_OBJECTIVES)
 
