@@ -177,6 +177,8 @@ class TextToVideoVAETest(TestCase):
 
         with pytest.raises(ValueError, match="cond_dim"):
             tiny_vae(discriminator=FrameCritic(channels=[8], frames=2, cond_dim=7), adversarial_weight=0.1)
+        with pytest.raises(ValueError, match="mismatch_weight"):
+            tiny_vae(discriminator=FrameCritic(channels=[8], frames=2, cond_dim=16), mismatch_weight=1.5)
         model = tiny_vae(discriminator=FrameCritic(channels=[8], frames=2, cond_dim=16), adversarial_weight=0.1)
         batch = next(iter(two_caption_batches()))
         values, fake, posterior, cond = model._forward(batch, training=False)
@@ -189,7 +191,8 @@ class TextToVideoVAETest(TestCase):
         expected = (tf.reduce_mean(hinge(video, -1.0, cond))
                     + 0.5 * tf.reduce_sum(hinge(shown(fake), 1.0, cond) * posterior) / tf.reduce_sum(posterior)
                     + 0.5 * tf.reduce_mean(hinge(video, 1.0, tf.roll(cond, 1, axis=0))))
-        self.assertAlmostEqual(float(model._critic_loss(video, fake, posterior, cond, False)), float(expected), places=5)
+        loss = model._critic_loss(video, fake, posterior, cond, False)
+        self.assertAlmostEqual(float(loss), float(expected), places=5)
         # The critic reads the words without moving them: no gradient reaches the text encoder.
         with tf.GradientTape() as tape:
             text = model.text_encoder(model.token_ids(batch))["pooled"]

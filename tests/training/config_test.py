@@ -147,7 +147,8 @@ def test_model_sections_mirror_the_constructors():
     parts = {"tokenizer", "text_encoder", "generator", "discriminator"}
     assert sorted(SPRITE_OBJECTIVES) == arguments(TextToVideoGAN, parts | {"ema_decay", "seed"})
     vae_parts = {"tokenizer", "text_encoder", "generator", "encoder", "ema_decay", "seed", "discriminator",
-                 "adversarial_weight"}  # the critic from frame_critic, its weight shared with the sprite family
+                 "adversarial_weight", "mismatch_weight"}  # the critic from frame_critic, its weights shared
+                                                           # with the sprite family
     general = {"kl_weight", "temporal_weight", "free_bits", "prior_share", "motion_weight", "l2_weight",
                "motion_match_weight", "camera_weight", "flow_repeats", "flow_trains_text"}
     assert sorted(general) == arguments(TextToVideoVAE, vae_parts)

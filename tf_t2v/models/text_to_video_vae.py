@@ -91,15 +91,16 @@ class TextToVideoVAE(TextToVideo):
       gradient, so the term trains the flow alone, which then maps a seed's noise to a code like
       those of the caption's real clips (what generation decodes). With `flow_trains_text`, the
       conditioning keeps its gradient: the words also learn from the flow which codes their
-      clips have (the way to teach the words when no row decodes from the prior). On moving_digits the Gaussian
-      prior left its samples where the decoder had never been (docs/general-model.md). Reads 0
-      without a flow.
+      clips have (the way to teach the words when no row decodes from the prior). On
+      moving_digits the Gaussian prior left its samples where the decoder had never been
+      (docs/general-model.md). Reads 0 without a flow.
     - `g_adv`: with a `discriminator` (a `tf_t2v.video.FrameCritic`), the hinge generator loss
       of the posterior rows' decoded clips, weighted by `adversarial_weight`; the critic is
       trained beside it on real against decoded clips (`d_loss`, hinge). A critic with a
       `cond_dim` reads each clip with its caption's conditioning (without its gradient: the
       critic does not move the words), and also learns real clips with another row's caption
-      as fakes (the matching-aware critic of Reed et al., 2016), so that what a caption names
+      as fakes (`mismatch_weight` of its fake term; the matching-aware critic of Reed et al.,
+      2016), so that what a caption names
       must be in the clip. Without a critic, both read 0.
     The text encoder learns from the reconstruction only; sampling and export use the moving
     averages, as every `TextToVideo` does.
@@ -116,6 +117,8 @@ class TextToVideoVAE(TextToVideo):
         prior_share: float in [0, 1). Share of each batch decoded from the prior's mean.
         discriminator: `tf_t2v.video.FrameCritic` or None. The critic of the adversarial term.
         adversarial_weight: float. Weight of the adversarial term (ignored without a critic).
+        mismatch_weight: float in [0, 1]. With a critic that reads the text: share of its fake
+            term given to real clips with another row's caption (as `TextToVideoGAN`'s).
         motion_weight: float >= 0. Extra weight of the pixels that change within a clip (0: all equal).
         l2_weight: float >= 0. Weight of the squared error added to the reconstruction loss.
         motion_match_weight: float >= 0. Weight of the motion-statistics term (0: off).
@@ -152,6 +155,7 @@ class TextToVideoVAE(TextToVideo):
         prior_share=0.0,
         discriminator=None,
         adversarial_weight=0.0,
+        mismatch_weight=0.5,
         motion_weight=0.0,
         l2_weight=0.0,
         motion_match_weight=0.0,
@@ -175,6 +179,9 @@ class TextToVideoVAE(TextToVideo):
             raise ValueError(f"prior_share must be in [0, 1); got {prior_share}.")
         self.discriminator = discriminator
         self.adversarial_weight = float(adversarial_weight)
+        self.mismatch_weight = float(mismatch_weight)
+        if not 0.0 <= self.mismatch_weight <= 1.0:
+            raise ValueError(f"mismatch_weight must be in [0, 1]; got {mismatch_weight}.")
         self.motion_weight = float(motion_weight)
         self.l2_weight = float(l2_weight)
         self.motion_match_weight = float(motion_match_weight)
@@ -195,9 +202,10 @@ class TextToVideoVAE(TextToVideo):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSSES}
         text = self._build_sampler()
         video = ops.zeros((1, self.num_frames) + self.frame_size + (3,))
-        self.encoder(video, self.generator.condition(text))
+        cond = self.generator.condition(text)
+        self.encoder(video, cond)
         if self.discriminator is not None:
-            self._critic(video, self.generator.condition(text))
+            self._critic(video, cond)
         self.built = True
 
     # === Training ===
@@ -325,8 +333,9 @@ class TextToVideoVAE(TextToVideo):
         fake = ops.sum(hinge(shown(fake), 1.0, cond) * posterior) / count
         if not self.discriminator.cond_dim:
             return ops.mean(real) + fake
-        mismatched = hinge(video, 1.0, ops.roll(cond, 1, axis=0))
-        return ops.mean(real) + 0.5 * fake + 0.5 * ops.mean(mismatched)
+        mismatched = ops.mean(hinge(video, 1.0, ops.roll(cond, 1, axis=0)))
+        m = self.mismatch_weight
+        return ops.mean(real) + (1.0 - m) * fake + m * mismatched
 
     def train_step(self, data):
         variables = self._generator_trainable_variables()
@@ -362,6 +371,7 @@ class TextToVideoVAE(TextToVideo):
         config = super().get_config()
         config.update(kl_weight=self.kl_weight, temporal_weight=self.temporal_weight, free_bits=self.free_bits,
                       prior_share=self.prior_share, adversarial_weight=self.adversarial_weight,
+                      mismatch_weight=self.mismatch_weight,
                       motion_weight=self.motion_weight, l2_weight=self.l2_weight,
                       motion_match_weight=self.motion_match_weight, camera_weight=self.camera_weight,
                       flow_repeats=self.flow_repeats, flow_trains_text=self.flow_trains_text)

@@ -280,7 +280,8 @@ class ModelConfig:
             (the training data must have these single-object labels).
         foreground_weight: float. Extra weight of foreground pixels in the reconstruction loss.
         foreground_threshold: float. Brightness in [-1, 1] above which a pixel is foreground.
-        mismatch_weight: float. Share of the critic's fake term given to mismatched captions.
+        mismatch_weight: float. Share of the critic's fake term given to mismatched captions
+            (the sprite family's critic, and the general family's with `frame_critic.conditional`).
     """
 
     family: str = "sprite"

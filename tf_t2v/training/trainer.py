@@ -155,7 +155,8 @@ def build_gan(vocabulary, cfg):
                               prior_share=m.prior_share, motion_weight=m.motion_weight, l2_weight=m.l2_weight,
                               motion_match_weight=m.motion_match_weight, camera_weight=m.camera_weight,
                               flow_repeats=m.flow_repeats, flow_trains_text=m.flow_trains_text, discriminator=critic,
-                              adversarial_weight=m.adversarial_weight if critic else 0.0, seed=cfg.train.seed)
+                              adversarial_weight=m.adversarial_weight if critic else 0.0,
+                              mismatch_weight=m.mismatch_weight, seed=cfg.train.seed)
     from tf_t2v.models import TextToVideoGAN
     from tf_t2v.video import VideoDiscriminator, VideoGenerator
 
