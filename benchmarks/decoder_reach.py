@@ -51,7 +51,7 @@ def decodings(model, captions, video, batch_size=32, seed=0):
         read = model.read_camera(clips) if words is not None and model.camera_weight > 0 else words
         for name, z in codes.items():
             path = read if name == "posterior_mean" else words
-            out[name].append(np.asarray(to_uint8(generator.decode(cond, z, camera_path=path))))
+            out[name].append(np.asarray(to_uint8(generator.decode(cond, z, camera_path=path, text=text))))
         kls.append(tf.reduce_sum(gaussian_kl(mean, logvar, prior_mean, prior_logvar), -1).numpy())
     return {name: np.concatenate(c) for name, c in out.items()}, float(np.concatenate(kls).mean())
 

@@ -87,6 +87,9 @@ def test_ints_widen_to_floats():
         ("model.camera_weight=-1", r"model.camera_weight must be a finite float >= 0"),
         ("model.decoder.flow_dim=-1", r"model.decoder.flow_dim must be an int >= 0 \(0: no latent flow\)"),
         ("model.flow_repeats=0", r"model.flow_repeats must be an int >= 1"),
+        ("model.decoder.text_slots=2", r"text_slots \(2\) reads the text encoder's pooled vectors: set it to "
+                                       r"model.text_encoder.num_pooled \(1\)"),
+        ("model.decoder.text_slots=-1", r"model.decoder.text_slots must be an int >= 0"),
     ],
 )
 def test_bad_overrides_name_the_key(override, message):

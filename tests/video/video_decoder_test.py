@@ -125,3 +125,41 @@ class VideoDecoderTest(TestCase):
         self.assertTrue(clone.spatial_code)
         with pytest.raises(ValueError, match="multiple"):
             VideoDecoder(**{**KWARGS, "noise_dim": 40}, spatial_code=True)
+
+    def test_text_slots_reach_every_stage_by_attention_and_not_by_film(self):
+        # The 12-wide embedding read as 3 vectors of 4; FiLM and the stem read z alone.
+        decoder = VideoDecoder(**KWARGS, text_slots=3)
+        decoder(self.text, self.noise)
+        self.assertEqual(len(decoder.attends), 2)
+        self.assertEqual(tuple(decoder.films[0].dense.kernel.shape), (4, 32))
+        self.assertEqual(tuple(decoder.attends[0].key.kernel.shape), (4, 16))
+        cond = decoder.condition(self.text)
+        with pytest.raises(ValueError, match="text="):
+            decoder.decode(cond, self.noise)
+        # With the attention's output zero (as built), the words do not reach the clip ...
+        a = np.asarray(decoder.decode(cond, self.noise, text=self.text))
+        b = np.asarray(decoder.decode(cond, self.noise, text=self.text[::-1]))
+        np.testing.assert_allclose(a, b, atol=1e-6)
+        # ... and once it reads them they do, at every stage.
+        rng = np.random.default_rng(4)
+        for attend in decoder.attends:
+            attend.out.kernel.assign(rng.normal(size=attend.out.kernel.shape).astype("float32"))
+            b = np.asarray(decoder.decode(cond, self.noise, text=self.text[::-1]))
+            self.assertGreater(np.abs(a - b).max(), 1e-4)
+            a = np.asarray(decoder.decode(cond, self.noise, text=self.text))
+        self.assertAllTensorsClose(decoder(self.text, self.noise),
+                                   decoder.decode(cond, decoder.code(cond, self.noise), text=self.text), atol=1e-5)
+        self.run_serialization_test(decoder)
+        text, noise = keras.Input((12,)), keras.Input((4,))
+        model = keras.Model([text, noise], decoder(text, noise))
+        self.run_keras_saving_test(model, [self.text, self.noise], call=lambda m, x: m(x))
+
+    def test_text_slots_that_cannot_work_are_refused(self):
+        with pytest.raises(ValueError, match="text_slots must be"):
+            VideoDecoder(**KWARGS, text_slots=-1)
+        with pytest.raises(ValueError, match="choose one"):
+            VideoDecoder(**{**KWARGS, "noise_dim": 64}, spatial_code=True, text_slots=3)
+        with pytest.raises(ValueError, match="multiple of 4"):
+            VideoDecoder(**{**KWARGS, "channels": [16, 6]}, text_slots=3)
+        with pytest.raises(ValueError, match="does not split"):
+            VideoDecoder(**KWARGS, text_slots=5)(self.text, self.noise)

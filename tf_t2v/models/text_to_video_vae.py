@@ -260,7 +260,7 @@ class TextToVideoVAE(TextToVideo):
         if self.camera_weight > 0:  # the camera read from the clip films it; the words' camera learns it
             predicted, path = path, self.read_camera(video)
             camera_loss = sum(ops.mean(ops.abs(p - r)) for p, r in zip(predicted, path))
-        fake = ops.cast(self.generator.decode(cond, z, camera_path=path), "float32")  # (B, T, H, W, 3)
+        fake = ops.cast(self.generator.decode(cond, z, camera_path=path, text=text), "float32")  # (B, T, H, W, 3)
         difference = fake - video
         weighted = self.pixel_weights(video) * (ops.abs(difference) + self.l2_weight * ops.square(difference))
         error = ops.mean(weighted, axis=(1, 2, 3, 4))  # (B,)

@@ -169,6 +169,8 @@ class DecoderConfig:
             (`tf_t2v.video.LatentFlow`; 0: the Gaussian prior).
         spatial_code: bool. z as a grid over the decoder's base grid (noise_dim a multiple of
             its cells), encoded and decoded in place.
+        text_slots: int >= 0. Read the sentence embedding as this many vectors (the text
+            encoder's num_pooled), attended to at every stage instead of modulating it.
     """
 
     num_frames: int = 16
@@ -183,6 +185,7 @@ class DecoderConfig:
     camera_warp: bool = False
     flow_dim: int = 0
     spatial_code: bool = False
+    text_slots: int = 0
 
 
 @dataclasses.dataclass
@@ -401,6 +404,12 @@ class RunConfig:
             raise ValueError(f"model.decoder.flow_dim must be an int >= 0 (0: no latent flow); "
                              f"got {self.model.decoder.flow_dim}.")
         _positive("model.flow_repeats", self.model.flow_repeats)
+        slots, pooled = self.model.decoder.text_slots, self.model.text_encoder.num_pooled or 1
+        if slots < 0:
+            raise ValueError(f"model.decoder.text_slots must be an int >= 0; got {slots}.")
+        if slots and slots != pooled:
+            raise ValueError(f"model.decoder.text_slots ({slots}) reads the text encoder's pooled vectors: "
+                             f"set it to model.text_encoder.num_pooled ({pooled}), or 0 for none.")
         for key in ("model.decoder.noise_dim", "model.decoder.base_frames", "model.decoder.pixel_shuffle",
                     "model.decoder.cond_dim", "model.encoder.patch", "model.encoder.hidden_dim"):
             _positive(key, _get(self, key))

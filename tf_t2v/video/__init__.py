@@ -1,6 +1,7 @@
 """Video-side layers: generators, encoder, critic and their building blocks."""
 
 from tf_t2v.video.camera_warp import CameraWarp
+from tf_t2v.video.cross_attention import CrossAttention
 from tf_t2v.video.film import FiLM
 from tf_t2v.video.frame_critic import FrameCritic
 from tf_t2v.video.latent_flow import LatentFlow

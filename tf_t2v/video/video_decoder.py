@@ -6,11 +6,14 @@ import keras
 from keras import ops
 
 from tf_t2v.video.camera_warp import CameraWarp
+from tf_t2v.video.cross_attention import CrossAttention
 from tf_t2v.video.film import FiLM
 from tf_t2v.video.latent_flow import LatentFlow
 
 # Width of the camera's own hidden layer on the sentence embedding.
 CAMERA_HIDDEN = 128
+# Heads of each stage's attention to the text slots (`text_slots`).
+ATTENTION_HEADS = 4
 
 
 def _log2(value, what):
@@ -48,6 +51,13 @@ class VideoDecoder(keras.layers.Layer):
       noise_dim / cells) (`code_grid`), added to it by a per-cell dense layer, and FiLM reads the
       conditioning alone: what z says about a place in the clip enters at that place, as the
       latents of latent video models do, instead of through one dense layer from a vector.
+    - With `text_slots` K, the sentence embedding is read as K vectors (the text encoder's
+      `num_pooled` attention-pooled vectors, one per thing a caption describes) and every
+      position of every stage reads them by a `tf_t2v.video.CrossAttention`; the stem and FiLM
+      then read z alone. The words reach each place apart from one another instead of mixed by
+      one MLP, so a caption that pairs words no training caption paired (a digit with an axis
+      it was never seen moving along) is drawn from what each word means. The conditioning
+      MLP still gives the prior (and the flow) their input.
     - With `flow_dim`, sampling maps the noise through a `tf_t2v.video.LatentFlow` (an MLP of
       that width) instead of the Gaussian prior: a flow-matching model of the codes real clips
       of the caption have (`code(cond, noise)`). The Gaussian prior stays as the KL term's
@@ -70,6 +80,8 @@ class VideoDecoder(keras.layers.Layer):
         camera_warp: bool. Film the decoded clip with a camera path the words give.
         flow_dim: int >= 0. Width of the latent flow prior (0: sample the Gaussian prior).
         spatial_code: bool. z as a grid over the base grid (noise_dim a multiple of its cells).
+        text_slots: int >= 0. Read the sentence embedding as this many vectors, attended to
+            by every stage (0: the conditioning MLP's vector modulates every stage).
         dtype: str or `keras.DTypePolicy`. None uses the global policy.
 
     Example:
@@ -97,6 +109,7 @@ class VideoDecoder(keras.layers.Layer):
         camera_warp=False,
         flow_dim=0,
         spatial_code=False,
+        text_slots=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -112,6 +125,15 @@ class VideoDecoder(keras.layers.Layer):
         self.camera_warp = bool(camera_warp)
         self.flow_dim = int(flow_dim)
         self.spatial_code = bool(spatial_code)
+        self.text_slots = int(text_slots)
+        if self.text_slots < 0:
+            raise ValueError(f"text_slots must be >= 0; got {text_slots}.")
+        if self.text_slots and self.spatial_code:
+            raise ValueError("text_slots and spatial_code both take the conditioning out of FiLM; "
+                             "choose one of them.")
+        if self.text_slots and min(self.channels) % ATTENTION_HEADS:
+            raise ValueError(f"With text_slots, every entry of channels must be a multiple of "
+                             f"{ATTENTION_HEADS} (the attention heads); got {list(channels)}.")
         if self.flow_dim < 0:
             raise ValueError(f"flow_dim must be >= 0; got {flow_dim}.")
         if not self.temperature >= 0 or self.temperature == float("inf"):
@@ -165,6 +187,8 @@ class VideoDecoder(keras.layers.Layer):
             )
             for i, (c, s) in enumerate(zip(self.channels[1:], self.time_strides))
         ]
+        self.attends = ([CrossAttention(c, num_heads=ATTENTION_HEADS, dtype=policy, name=f"attend_{i}")
+                         for i, c in enumerate(self.channels)] if self.text_slots else [])
         self.to_rgb = keras.layers.Conv3D(3 * self.pixel_shuffle**2, (1, 3, 3), padding="same", dtype=policy,
                                           name="to_rgb")
         self.camera = (CameraWarp(self.num_frames, hidden_dim=CAMERA_HIDDEN, dtype=policy, name="camera")
@@ -176,7 +200,16 @@ class VideoDecoder(keras.layers.Layer):
         self.cond_mlp[0].build((None, text_shape[-1]))
         self.cond_mlp[1].build((None, self.cond_dim))
         self.prior_head.build((None, self.cond_dim))
-        style = (None, self.cond_dim) if self.spatial_code else (None, self.cond_dim + self.noise_dim)
+        if self.text_slots:
+            if text_shape[-1] % self.text_slots:
+                raise ValueError(f"A sentence embedding of width {text_shape[-1]} does not split into "
+                                 f"text_slots={self.text_slots} vectors.")
+            slots = (None, self.text_slots, text_shape[-1] // self.text_slots)
+            style = (None, self.noise_dim)
+        elif self.spatial_code:
+            style = (None, self.cond_dim)
+        else:
+            style = (None, self.cond_dim + self.noise_dim)
         self.stem.build(style)
         if self.code_in is not None:
             self.code_in.build((None,) + self.code_grid[:3] + (self.code_grid[3],))
@@ -186,6 +219,8 @@ class VideoDecoder(keras.layers.Layer):
                 self.ups[i - 1].build((None, t, h, w, self.channels[i - 1]))
                 t, h, w = t * self.time_strides[i - 1], h * 2, w * 2
             self.films[i].build((None, t, h, w, c), style)
+            if self.attends:
+                self.attends[i].build((None, t, h, w, c), slots)
         self.to_rgb.build((None, t, h, w, self.channels[-1]))
         if self.camera is not None:
             self.camera.build((None, self.num_frames, self.height, self.width, 3), (None, text_shape[-1]))
@@ -227,14 +262,24 @@ class VideoDecoder(keras.layers.Layer):
         embeddings (B, D); None without a camera warp."""
         return None if self.camera is None else self.camera.camera(text)
 
-    def decode(self, cond, z, camera_path=None):
+    def decode(self, cond, z, camera_path=None, text=None):
         """Clips (B, T, H, W, 3), on the [-1, 1] scale, from conditioning (B, cond_dim) and codes
         (B, noise_dim). With a camera warp, filmed along `camera_path` ((log zoom, dx, dy), (B, T)
-        each: `camera_path(text)` for the words' camera, or one read from footage); required then."""
+        each: `camera_path(text)` for the words' camera, or one read from footage); required then.
+        With `text_slots`, the stages attend to the sentence embeddings `text` (B, D); required then."""
         if self.camera is not None and camera_path is None:
             raise ValueError("A VideoDecoder with a camera warp decodes along a camera path: pass "
                              "camera_path=decoder.camera_path(text) (or a path read from a clip).")
-        if self.spatial_code:
+        if self.text_slots and text is None:
+            raise ValueError("A VideoDecoder with text_slots attends to the words: pass text=, the "
+                             "sentence embeddings its conditioning came from.")
+        slots = None
+        if self.text_slots:
+            slots = ops.reshape(ops.cast(text, cond.dtype), (ops.shape(text)[0], self.text_slots, -1))
+            style = ops.cast(z, cond.dtype)
+            x = ops.reshape(self.stem(style), (-1, self.base_frames, self.base_height, self.base_width,
+                                               self.channels[0]))
+        elif self.spatial_code:
             style = cond
             x = ops.reshape(self.stem(style), (-1, self.base_frames, self.base_height, self.base_width,
                                                self.channels[0]))
@@ -243,9 +288,13 @@ class VideoDecoder(keras.layers.Layer):
             style = ops.concatenate([cond, ops.cast(z, cond.dtype)], axis=-1)
             x = self.stem(style)
             x = ops.reshape(x, (-1, self.base_frames, self.base_height, self.base_width, self.channels[0]))
-        x = ops.silu(self.films[0](x, style))
-        for up, film in zip(self.ups, self.films[1:]):
-            x = ops.silu(film(up(x), style))  # (B, t, h, w, c), doubled
+        for i, film in enumerate(self.films):
+            if i > 0:
+                x = self.ups[i - 1](x)  # (B, t, h, w, c), doubled
+            x = film(x, style)
+            if slots is not None:
+                x = self.attends[i](x, slots)
+            x = ops.silu(x)
         x = self.to_rgb(x)  # (B, T, H / p, W / p, 3 p^2)
         p = self.pixel_shuffle
         if p > 1:
@@ -260,7 +309,7 @@ class VideoDecoder(keras.layers.Layer):
 
     def call(self, text, noise):
         cond = self.condition(text)
-        return self.decode(cond, self.code(cond, noise), camera_path=self.camera_path(text))
+        return self.decode(cond, self.code(cond, noise), camera_path=self.camera_path(text), text=text)
 
     def compute_output_shape(self, text_shape, noise_shape=None):
         return (text_shape[0], self.num_frames, self.height, self.width, 3)
@@ -280,4 +329,5 @@ class VideoDecoder(keras.layers.Layer):
             "camera_warp": self.camera_warp,
             "flow_dim": self.flow_dim,
             "spatial_code": self.spatial_code,
+            "text_slots": self.text_slots,
         }
