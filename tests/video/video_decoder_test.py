@@ -127,10 +127,12 @@ class VideoDecoderTest(TestCase):
             VideoDecoder(**{**KWARGS, "noise_dim": 40}, spatial_code=True)
 
     def test_text_slots_reach_every_stage_by_attention_and_not_by_film(self):
-        # The 12-wide embedding read as 3 vectors of 4; FiLM and the stem read z alone.
-        decoder = VideoDecoder(**KWARGS, text_slots=3)
+        # The 12-wide embedding read as 3 vectors of 4; FiLM and the stem read z alone; every
+        # stage but the last attends.
+        decoder = VideoDecoder(**{**KWARGS, "channels": [16, 8, 8], "height": 32, "width": 32},
+                               text_slots=3)
         decoder(self.text, self.noise)
-        self.assertEqual(len(decoder.attends), 2)
+        self.assertEqual([a.channels for a in decoder.attends], [16, 8])
         self.assertEqual(tuple(decoder.films[0].dense.kernel.shape), (4, 32))
         self.assertEqual(tuple(decoder.attends[0].key.kernel.shape), (4, 16))
         cond = decoder.condition(self.text)
@@ -160,6 +162,8 @@ class VideoDecoderTest(TestCase):
         with pytest.raises(ValueError, match="choose one"):
             VideoDecoder(**{**KWARGS, "noise_dim": 64}, spatial_code=True, text_slots=3)
         with pytest.raises(ValueError, match="multiple of 4"):
-            VideoDecoder(**{**KWARGS, "channels": [16, 6]}, text_slots=3)
+            VideoDecoder(**{**KWARGS, "channels": [6, 8]}, text_slots=3)
+        with pytest.raises(ValueError, match="at least two"):
+            VideoDecoder(**{**KWARGS, "channels": [16], "num_frames": 2}, text_slots=3)
         with pytest.raises(ValueError, match="does not split"):
             VideoDecoder(**KWARGS, text_slots=5)(self.text, self.noise)

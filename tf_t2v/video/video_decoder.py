@@ -53,8 +53,9 @@ class VideoDecoder(keras.layers.Layer):
       latents of latent video models do, instead of through one dense layer from a vector.
     - With `text_slots` K, the sentence embedding is read as K vectors (the text encoder's
       `num_pooled` attention-pooled vectors, one per thing a caption describes) and every
-      position of every stage reads them by a `tf_t2v.video.CrossAttention`; the stem and FiLM
-      then read z alone. The words reach each place apart from one another instead of mixed by
+      position of every stage but the last reads them by a `tf_t2v.video.CrossAttention` (the
+      last, the largest, only refines what the others placed; attending there too cost 65% more
+      decoder time a step); the stem and FiLM then read z alone. The words reach each place apart from one another instead of mixed by
       one MLP, so a caption that pairs words no training caption paired (a digit with an axis
       it was never seen moving along) is drawn from what each word means. The conditioning
       MLP still gives the prior (and the flow) their input.
@@ -81,7 +82,7 @@ class VideoDecoder(keras.layers.Layer):
         flow_dim: int >= 0. Width of the latent flow prior (0: sample the Gaussian prior).
         spatial_code: bool. z as a grid over the base grid (noise_dim a multiple of its cells).
         text_slots: int >= 0. Read the sentence embedding as this many vectors, attended to
-            by every stage (0: the conditioning MLP's vector modulates every stage).
+            by every stage but the last (0: the conditioning MLP's vector modulates every stage).
         dtype: str or `keras.DTypePolicy`. None uses the global policy.
 
     Example:
@@ -131,8 +132,10 @@ class VideoDecoder(keras.layers.Layer):
         if self.text_slots and self.spatial_code:
             raise ValueError("text_slots and spatial_code both take the conditioning out of FiLM; "
                              "choose one of them.")
-        if self.text_slots and min(self.channels) % ATTENTION_HEADS:
-            raise ValueError(f"With text_slots, every entry of channels must be a multiple of "
+        if self.text_slots and len(self.channels) < 2:
+            raise ValueError("text_slots attend at every stage but the last: channels must list at least two.")
+        if self.text_slots and min(self.channels[:-1]) % ATTENTION_HEADS:
+            raise ValueError(f"With text_slots, every entry of channels but the last must be a multiple of "
                              f"{ATTENTION_HEADS} (the attention heads); got {list(channels)}.")
         if self.flow_dim < 0:
             raise ValueError(f"flow_dim must be >= 0; got {flow_dim}.")
@@ -188,7 +191,7 @@ class VideoDecoder(keras.layers.Layer):
             for i, (c, s) in enumerate(zip(self.channels[1:], self.time_strides))
         ]
         self.attends = ([CrossAttention(c, num_heads=ATTENTION_HEADS, dtype=policy, name=f"attend_{i}")
-                         for i, c in enumerate(self.channels)] if self.text_slots else [])
+                         for i, c in enumerate(self.channels[:-1])] if self.text_slots else [])
         self.to_rgb = keras.layers.Conv3D(3 * self.pixel_shuffle**2, (1, 3, 3), padding="same", dtype=policy,
                                           name="to_rgb")
         self.camera = (CameraWarp(self.num_frames, hidden_dim=CAMERA_HIDDEN, dtype=policy, name="camera")
@@ -219,7 +222,7 @@ class VideoDecoder(keras.layers.Layer):
                 self.ups[i - 1].build((None, t, h, w, self.channels[i - 1]))
                 t, h, w = t * self.time_strides[i - 1], h * 2, w * 2
             self.films[i].build((None, t, h, w, c), style)
-            if self.attends:
+            if i < len(self.attends):
                 self.attends[i].build((None, t, h, w, c), slots)
         self.to_rgb.build((None, t, h, w, self.channels[-1]))
         if self.camera is not None:
@@ -292,7 +295,7 @@ class VideoDecoder(keras.layers.Layer):
             if i > 0:
                 x = self.ups[i - 1](x)  # (B, t, h, w, c), doubled
             x = film(x, style)
-            if slots is not None:
+            if i < len(self.attends):
                 x = self.attends[i](x, slots)
             x = ops.silu(x)
         x = self.to_rgb(x)  # (B, T, H / p, W / p, 3 p^2)
