@@ -8,13 +8,15 @@ from keras import ops
 class CrossAttention(keras.layers.Layer):
     """A residual multi-head attention from the positions of a feature map to text tokens.
 
-    `x + out(attention(query(norm(x)), key(tokens), value(tokens)))`: each position (of any
+    `x + out(attention(query(norm(x)), key(norm(tokens)), value(norm(tokens))))`: each position (of any
     number of leading axes, e.g. (B, t, h, w, C)) weighs the tokens by its own query and adds
     their values, so what a token says reaches the places that ask for it. This is how
     text-to-image models condition their decoders (Rombach et al., 2022), in place of one
     pooled vector through an MLP: the words stay apart, and a position that draws an object
     reads the word for that object whatever the others say. The output projection is
-    zero-initialised, so the layer starts as the identity.
+    zero-initialised, so the layer starts as the identity; both sides are layer-normalised, so
+    the attention logits stay in range (without the tokens' norm, a digits run blew up at step
+    500).
 
     Args:
         channels: int. Channels C of the feature map (and of the attention).
@@ -38,6 +40,7 @@ class CrossAttention(keras.layers.Layer):
             raise ValueError(f"num_heads ({num_heads}) must be >= 1 and divide channels ({channels}).")
         policy = self.dtype_policy
         self.norm = keras.layers.LayerNormalization(epsilon=1e-5, dtype=policy, name="norm")
+        self.token_norm = keras.layers.LayerNormalization(epsilon=1e-5, dtype=policy, name="token_norm")
         self.query = keras.layers.Dense(self.channels, use_bias=False, dtype=policy, name="query")
         self.key = keras.layers.Dense(self.channels, use_bias=False, dtype=policy, name="key")
         self.value = keras.layers.Dense(self.channels, dtype=policy, name="value")
@@ -45,6 +48,7 @@ class CrossAttention(keras.layers.Layer):
 
     def build(self, x_shape, tokens_shape):
         self.norm.build(x_shape)
+        self.token_norm.build(tokens_shape)
         self.query.build(x_shape)
         self.key.build(tokens_shape)
         self.value.build(tokens_shape)
@@ -54,6 +58,7 @@ class CrossAttention(keras.layers.Layer):
         b = ops.shape(x)[0]
         heads, width = self.num_heads, self.channels // self.num_heads
         q = ops.reshape(self.query(self.norm(x)), (b, -1, heads, width))  # (B, N, h, d)
+        tokens = self.token_norm(tokens)
         k = ops.reshape(self.key(tokens), (b, -1, heads, width))  # (B, K, h, d)
         v = ops.reshape(self.value(tokens), (b, -1, heads, width))  # (B, K, h, d)
         logits = ops.einsum("bnhd,bkhd->bhnk", q, k) / (width**0.5)
