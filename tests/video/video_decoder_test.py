@@ -127,18 +127,19 @@ class VideoDecoderTest(TestCase):
             VideoDecoder(**{**KWARGS, "noise_dim": 40}, spatial_code=True)
 
     def test_text_slots_reach_every_stage_by_attention_and_not_by_film(self):
-        # The 12-wide embedding read as 3 vectors of 4; FiLM and the stem read z alone; every
-        # stage but the last attends.
+        # The 12-wide embedding read as 3 vectors of 4; FiLM reads z alone (the stem still reads
+        # the conditioning too); every stage but the last attends.
         decoder = VideoDecoder(**{**KWARGS, "channels": [16, 8, 8], "height": 32, "width": 32},
                                text_slots=3)
         decoder(self.text, self.noise)
         self.assertEqual([a.channels for a in decoder.attends], [16, 8])
         self.assertEqual(tuple(decoder.films[0].dense.kernel.shape), (4, 32))
         self.assertEqual(tuple(decoder.attends[0].key.kernel.shape), (4, 16))
+        self.assertEqual(tuple(decoder.stem.kernel.shape)[0], 16 + 4)
         cond = decoder.condition(self.text)
         with pytest.raises(ValueError, match="text="):
             decoder.decode(cond, self.noise)
-        # With the attention's output zero (as built), the words do not reach the clip ...
+        # With the attention output zero (as built), `text` does not change the clip (cond reaches the stem) ...
         a = np.asarray(decoder.decode(cond, self.noise, text=self.text))
         b = np.asarray(decoder.decode(cond, self.noise, text=self.text[::-1]))
         np.testing.assert_allclose(a, b, atol=1e-6)

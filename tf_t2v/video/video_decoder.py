@@ -55,7 +55,9 @@ class VideoDecoder(keras.layers.Layer):
       `num_pooled` attention-pooled vectors, one per thing a caption describes) and every
       position of every stage but the last reads them by a `tf_t2v.video.CrossAttention` (the
       last, the largest, only refines what the others placed; attending there too cost 65% more
-      decoder time a step); the stem and FiLM then read z alone. The words reach each place apart from one another instead of mixed by
+      decoder time a step); FiLM then reads z alone. The stem still reads (cond, z): it lays
+      out the coarse base grid, where and how the clip moves (with the stem on z alone, a
+      digits run's decodings stayed still for 1,000 steps). The words reach each place apart from one another instead of mixed by
       one MLP, so a caption that pairs words no training caption paired (a digit with an axis
       it was never seen moving along) is drawn from what each word means. The conditioning
       MLP still gives the prior (and the flow) their input.
@@ -213,7 +215,7 @@ class VideoDecoder(keras.layers.Layer):
             style = (None, self.cond_dim)
         else:
             style = (None, self.cond_dim + self.noise_dim)
-        self.stem.build(style)
+        self.stem.build((None, self.cond_dim) if self.spatial_code else (None, self.cond_dim + self.noise_dim))
         if self.code_in is not None:
             self.code_in.build((None,) + self.code_grid[:3] + (self.code_grid[3],))
         t, h, w = self.base_frames, self.base_height, self.base_width
@@ -280,8 +282,8 @@ class VideoDecoder(keras.layers.Layer):
         if self.text_slots:
             slots = ops.reshape(ops.cast(text, cond.dtype), (ops.shape(text)[0], self.text_slots, -1))
             style = ops.cast(z, cond.dtype)
-            x = ops.reshape(self.stem(style), (-1, self.base_frames, self.base_height, self.base_width,
-                                               self.channels[0]))
+            x = self.stem(ops.concatenate([cond, style], axis=-1))
+            x = ops.reshape(x, (-1, self.base_frames, self.base_height, self.base_width, self.channels[0]))
         elif self.spatial_code:
             style = cond
             x = ops.reshape(self.stem(style), (-1, self.base_frames, self.base_height, self.base_width,
