@@ -170,7 +170,8 @@ class DecoderConfig:
         spatial_code: bool. z as a grid over the decoder's base grid (noise_dim a multiple of
             its cells), encoded and decoded in place.
         text_slots: int >= 0. Read the sentence embedding as this many vectors (the text
-            encoder's num_pooled), attended to at every stage instead of modulating it.
+            encoder's num_pooled), attended to at every stage but the last; FiLM then reads
+            the code alone (0: off).
     """
 
     num_frames: int = 16

@@ -8,15 +8,15 @@ from keras import ops
 class CrossAttention(keras.layers.Layer):
     """A residual multi-head attention from the positions of a feature map to text tokens.
 
-    `x + out(attention(query(norm(x)), key(norm(tokens)), value(norm(tokens))))`: each position (of any
-    number of leading axes, e.g. (B, t, h, w, C)) weighs the tokens by its own query and adds
-    their values, so what a token says reaches the places that ask for it. This is how
+    `x + out(attention(query(norm(x)), key(norm(tokens)), value(norm(tokens))))`: each
+    position (of any number of leading axes, e.g. (B, t, h, w, C)) weighs the tokens by its own
+    query and adds their values, so what a token says reaches the places that ask for it. This is how
     text-to-image models condition their decoders (Rombach et al., 2022), in place of one
     pooled vector through an MLP: the words stay apart, and a position that draws an object
     reads the word for that object whatever the others say. The output projection is
     zero-initialised, so the layer starts as the identity; both sides are layer-normalised, so
-    the attention logits stay in range (without the tokens' norm, a digits run blew up at step
-    500).
+    the attention logits stay in range (a digits run without the tokens' norm, and without
+    gradient clipping, blew up at step 500).
 
     Args:
         channels: int. Channels C of the feature map (and of the attention).

@@ -57,10 +57,11 @@ class VideoDecoder(keras.layers.Layer):
       last, the largest, only refines what the others placed; attending there too cost 65% more
       decoder time a step); FiLM then reads z alone. The stem still reads (cond, z): it lays
       out the coarse base grid, where and how the clip moves (with the stem on z alone, a
-      digits run's decodings stayed still for 1,000 steps). The words reach each place apart from one another instead of mixed by
-      one MLP, so a caption that pairs words no training caption paired (a digit with an axis
-      it was never seen moving along) is drawn from what each word means. The conditioning
-      MLP still gives the prior (and the flow) their input.
+      digits run's decodings stayed still for 1,000 steps). The aim: the words reach each
+      place apart from one another instead of mixed by one MLP, so that a caption pairing
+      words no training caption paired (a digit with an axis it was never seen moving along)
+      is drawn from what each word means (docs/general-model.md, "Words that stay apart",
+      for how far it got). The conditioning MLP still gives the prior (and the flow) their input.
     - With `flow_dim`, sampling maps the noise through a `tf_t2v.video.LatentFlow` (an MLP of
       that width) instead of the Gaussian prior: a flow-matching model of the codes real clips
       of the caption have (`code(cond, noise)`). The Gaussian prior stays as the KL term's
