@@ -279,21 +279,18 @@ class VideoDecoder(keras.layers.Layer):
         if self.text_slots and text is None:
             raise ValueError("A VideoDecoder with text_slots attends to the words: pass text=, the "
                              "sentence embeddings its conditioning came from.")
-        slots = None
-        if self.text_slots:
-            slots = ops.reshape(ops.cast(text, cond.dtype), (ops.shape(text)[0], self.text_slots, -1))
-            style = ops.cast(z, cond.dtype)
-            x = self.stem(ops.concatenate([cond, style], axis=-1))
-            x = ops.reshape(x, (-1, self.base_frames, self.base_height, self.base_width, self.channels[0]))
-        elif self.spatial_code:
+        code = ops.cast(z, cond.dtype)
+        grid = (-1, self.base_frames, self.base_height, self.base_width, self.channels[0])
+        if self.spatial_code:
             style = cond
-            x = ops.reshape(self.stem(style), (-1, self.base_frames, self.base_height, self.base_width,
-                                               self.channels[0]))
-            x = x + self.code_in(ops.reshape(ops.cast(z, cond.dtype), (-1,) + self.code_grid))
+            x = ops.reshape(self.stem(cond), grid) + self.code_in(ops.reshape(code, (-1,) + self.code_grid))
         else:
-            style = ops.concatenate([cond, ops.cast(z, cond.dtype)], axis=-1)
-            x = self.stem(style)
-            x = ops.reshape(x, (-1, self.base_frames, self.base_height, self.base_width, self.channels[0]))
+            style = ops.concatenate([cond, code], axis=-1)
+            x = ops.reshape(self.stem(style), grid)
+        slots = None
+        if self.text_slots:  # the words come in by attention; FiLM reads the code alone
+            slots = ops.reshape(ops.cast(text, cond.dtype), (ops.shape(text)[0], self.text_slots, -1))
+            style = code
         for i, film in enumerate(self.films):
             if i > 0:
                 x = self.ups[i - 1](x)  # (B, t, h, w, c), doubled
