@@ -90,6 +90,8 @@ def test_ints_widen_to_floats():
         ("model.decoder.text_slots=2", r"text_slots \(2\) reads the text encoder's pooled vectors: set it to "
                                        r"model.text_encoder.num_pooled \(1\)"),
         ("model.decoder.text_slots=-1", r"model.decoder.text_slots must be an int >= 0"),
+        ("model.decoder.motion_dim=-1", r"model.decoder.motion_dim must be an int >= 0"),
+        ("model.decoder.motion_dim=4", r"set model.decoder.base_frames to model.decoder.num_frames"),
     ],
 )
 def test_bad_overrides_name_the_key(override, message):

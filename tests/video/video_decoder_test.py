@@ -157,6 +157,37 @@ class VideoDecoderTest(TestCase):
         model = keras.Model([text, noise], decoder(text, noise))
         self.run_keras_saving_test(model, [self.text, self.noise], call=lambda m, x: m(x))
 
+    def test_motion_dim_draws_each_frame_by_itself_from_its_own_code(self):
+        decoder = VideoDecoder(**{**KWARGS, "base_frames": 4}, motion_dim=3)
+        out = np.asarray(decoder(self.text, self.noise))
+        self.assertEqual(out.shape, (3, 4, 16, 16, 3))
+        self.assertEqual(decoder.time_strides, [1])
+        self.assertEqual(decoder.ups[0].kernel_size[0], 1)  # 2D stages: no frame sees another
+        self.assertEqual(tuple(decoder.stem.kernel.shape), (16 + 4 + 3, 4 * 4 * 16))  # one frame's grid
+        cond = decoder.condition(self.text)
+        z = decoder.code(cond, self.noise)
+        # A frame depends on its own motion code only: change frame 2's code and only frame 2 changes.
+        last = decoder.motion_head[1]
+        bias = np.asarray(last.bias).copy()
+        bias[2 * 3:3 * 3] += 1.0
+        last.bias.assign(bias)
+        b = np.asarray(decoder.decode(cond, z))
+        changed = np.abs(out - b).max(axis=(2, 3, 4))  # (B, T)
+        self.assertTrue(np.all(changed[:, 2] > 1e-4))
+        np.testing.assert_allclose(changed[:, [0, 1, 3]], 0.0, atol=1e-6)
+        self.run_serialization_test(decoder)
+        # With text slots the stem reads the code and the frame's code alone; the words attend.
+        slots = VideoDecoder(**{**KWARGS, "base_frames": 4, "channels": [16, 8, 8], "height": 32, "width": 32},
+                             motion_dim=3, text_slots=3)
+        slots(self.text, self.noise)
+        self.assertEqual(tuple(slots.stem.kernel.shape)[0], 4 + 3)
+        with pytest.raises(ValueError, match="motion_dim must be"):
+            VideoDecoder(**KWARGS, motion_dim=-1)
+        with pytest.raises(ValueError, match="base_frames \\(2\\) must equal num_frames \\(4\\)"):
+            VideoDecoder(**KWARGS, motion_dim=3)
+        with pytest.raises(ValueError, match="choose one"):
+            VideoDecoder(**{**KWARGS, "base_frames": 4, "noise_dim": 64}, motion_dim=3, spatial_code=True)
+
     def test_text_slots_that_cannot_work_are_refused(self):
         with pytest.raises(ValueError, match="text_slots must be"):
             VideoDecoder(**KWARGS, text_slots=-1)

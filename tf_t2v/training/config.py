@@ -172,6 +172,9 @@ class DecoderConfig:
         text_slots: int >= 0. Read the sentence embedding as this many vectors (the text
             encoder's num_pooled), attended to at every stage but the last; FiLM then reads
             the code alone (0: off).
+        motion_dim: int >= 0. Draw the clip frame by frame from a code per frame of this size,
+            made from the words and the code by a motion head (base_frames must equal
+            num_frames; 0: off).
     """
 
     num_frames: int = 16
@@ -187,6 +190,7 @@ class DecoderConfig:
     flow_dim: int = 0
     spatial_code: bool = False
     text_slots: int = 0
+    motion_dim: int = 0
 
 
 @dataclasses.dataclass
@@ -411,6 +415,12 @@ class RunConfig:
         if slots and slots != pooled:
             raise ValueError(f"model.decoder.text_slots ({slots}) reads the text encoder's pooled vectors: "
                              f"set it to model.text_encoder.num_pooled ({pooled}), or 0 for none.")
+        d = self.model.decoder
+        if d.motion_dim < 0:
+            raise ValueError(f"model.decoder.motion_dim must be an int >= 0 (0: off); got {d.motion_dim}.")
+        if d.motion_dim and d.base_frames != d.num_frames:
+            raise ValueError(f"model.decoder.motion_dim draws every frame by itself: set model.decoder.base_frames "
+                             f"to model.decoder.num_frames ({d.num_frames}); got {d.base_frames}.")
         for key in ("model.decoder.noise_dim", "model.decoder.base_frames", "model.decoder.pixel_shuffle",
                     "model.decoder.cond_dim", "model.encoder.patch", "model.encoder.hidden_dim"):
             _positive(key, _get(self, key))

@@ -62,6 +62,15 @@ class VideoDecoder(keras.layers.Layer):
       words no training caption paired (a digit with an axis it was never seen moving along)
       is drawn from what each word means (docs/general-model.md, "Words that stay apart",
       for how far it got). The conditioning MLP still gives the prior (and the flow) their input.
+    - With `motion_dim` M, the clip is drawn frame by frame, as MoCoGAN splits content from
+      motion: a motion head (an MLP on (cond, z)) gives every frame a code (B, T, M), the stem
+      lays out each frame's base grid from (cond, z) and that frame's code (with `text_slots`,
+      from z and the frame's code only: the words reach the frames by attention and through
+      the motion head), and the stages are 2D (kernels one frame deep), so one frame generator
+      draws every frame. Each frame of a clip whose words were never paired (a digit moving
+      along an axis it was never seen on) is then a frame the generator has drawn before (that
+      digit at that place); only the sequence of places is new, and the motion head makes it
+      from the axis words. Needs base_frames == num_frames.
     - With `flow_dim`, sampling maps the noise through a `tf_t2v.video.LatentFlow` (an MLP of
       that width) instead of the Gaussian prior: a flow-matching model of the codes real clips
       of the caption have (`code(cond, noise)`). The Gaussian prior stays as the KL term's
@@ -86,6 +95,8 @@ class VideoDecoder(keras.layers.Layer):
         spatial_code: bool. z as a grid over the base grid (noise_dim a multiple of its cells).
         text_slots: int >= 0. Read the sentence embedding as this many vectors, attended to
             by every stage but the last (0: the conditioning MLP's vector modulates every stage).
+        motion_dim: int >= 0. Draw frame by frame from a code per frame of this size (0: the
+            stages are 3D and upsample time).
         dtype: str or `keras.DTypePolicy`. None uses the global policy.
 
     Example:
@@ -114,6 +125,7 @@ class VideoDecoder(keras.layers.Layer):
         flow_dim=0,
         spatial_code=False,
         text_slots=0,
+        motion_dim=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -130,6 +142,14 @@ class VideoDecoder(keras.layers.Layer):
         self.flow_dim = int(flow_dim)
         self.spatial_code = bool(spatial_code)
         self.text_slots = int(text_slots)
+        self.motion_dim = int(motion_dim)
+        if self.motion_dim < 0:
+            raise ValueError(f"motion_dim must be >= 0; got {motion_dim}.")
+        if self.motion_dim and self.base_frames != self.num_frames:
+            raise ValueError(f"With motion_dim, every frame is drawn by itself: base_frames ({self.base_frames}) "
+                             f"must equal num_frames ({self.num_frames}).")
+        if self.motion_dim and self.spatial_code:
+            raise ValueError("motion_dim and spatial_code both lay the code over the base grid; choose one of them.")
         if self.text_slots < 0:
             raise ValueError(f"text_slots must be >= 0; got {text_slots}.")
         if self.text_slots and self.spatial_code:
@@ -181,14 +201,19 @@ class VideoDecoder(keras.layers.Layer):
         ]
         self.prior_head = keras.layers.Dense(2 * self.noise_dim, kernel_initializer="zeros", dtype=policy,
                                              name="prior")
-        base = self.base_frames * self.base_height * self.base_width * self.channels[0]
+        # Frame by frame, the stem lays out one frame's grid from that frame's input.
+        base = (1 if self.motion_dim else self.base_frames) * self.base_height * self.base_width * self.channels[0]
         self.stem = keras.layers.Dense(base, dtype=policy, name="stem")
+        self.motion_head = ([
+            keras.layers.Dense(self.cond_dim, activation="silu", dtype=policy, name="motion_0"),
+            keras.layers.Dense(self.num_frames * self.motion_dim, dtype=policy, name="motion_1"),
+        ] if self.motion_dim else [])
         self.code_in = (keras.layers.Dense(self.channels[0], dtype=policy, name="code_in")
                         if self.spatial_code else None)
         self.films = [FiLM(c, dtype=policy, name=f"film_{i}") for i, c in enumerate(self.channels)]
         self.ups = [
             keras.layers.Conv3DTranspose(
-                c, (2 * s, 4, 4) if s > 1 else (3, 4, 4), strides=(s, 2, 2), padding="same",
+                c, (2 * s, 4, 4) if s > 1 else (1 if self.motion_dim else 3, 4, 4), strides=(s, 2, 2), padding="same",
                 dtype=policy, name=f"up_{i}",
             )
             for i, (c, s) in enumerate(zip(self.channels[1:], self.time_strides))
@@ -216,7 +241,12 @@ class VideoDecoder(keras.layers.Layer):
             style = (None, self.cond_dim)
         else:
             style = (None, self.cond_dim + self.noise_dim)
-        self.stem.build((None, self.cond_dim) if self.spatial_code else (None, self.cond_dim + self.noise_dim))
+        if self.motion_dim:
+            self.motion_head[0].build((None, self.cond_dim + self.noise_dim))
+            self.motion_head[1].build((None, self.cond_dim))
+            self.stem.build((None, self.noise_dim + self.motion_dim + (0 if self.text_slots else self.cond_dim)))
+        else:
+            self.stem.build((None, self.cond_dim) if self.spatial_code else (None, self.cond_dim + self.noise_dim))
         if self.code_in is not None:
             self.code_in.build((None,) + self.code_grid[:3] + (self.code_grid[3],))
         t, h, w = self.base_frames, self.base_height, self.base_width
@@ -284,6 +314,15 @@ class VideoDecoder(keras.layers.Layer):
         if self.spatial_code:
             style = cond
             x = ops.reshape(self.stem(cond), grid) + self.code_in(ops.reshape(code, (-1,) + self.code_grid))
+        elif self.motion_dim:
+            style = ops.concatenate([cond, code], axis=-1)
+            motion = style
+            for layer in self.motion_head:
+                motion = layer(motion)
+            motion = ops.reshape(motion, (-1, self.num_frames, self.motion_dim))  # a code per frame
+            content = code if self.text_slots else style  # (B, C), the same for every frame
+            content = ops.repeat(ops.expand_dims(content, 1), self.num_frames, axis=1)
+            x = ops.reshape(self.stem(ops.concatenate([content, motion], axis=-1)), grid)
         else:
             style = ops.concatenate([cond, code], axis=-1)
             x = ops.reshape(self.stem(style), grid)
@@ -333,4 +372,5 @@ class VideoDecoder(keras.layers.Layer):
             "flow_dim": self.flow_dim,
             "spatial_code": self.spatial_code,
             "text_slots": self.text_slots,
+            "motion_dim": self.motion_dim,
         }
