@@ -85,7 +85,7 @@ def evaluate_digits_model(model, config="single_64", split="test", data_dir=None
 
     Example:
     ```python
-    model = tf_t2v.load("saved_models/moving_digits/1")
+    model = tf_t2v.load("saved_models/moving_digits/2")
     result = evaluate_digits_model(model, "single_64", "test_unseen", data_dir="data", num=200)
     result["generated"]["digit"], result["generated"]["axis"]
     ```
