@@ -211,9 +211,10 @@ class VideoDecoder(keras.layers.Layer):
         self.code_in = (keras.layers.Dense(self.channels[0], dtype=policy, name="code_in")
                         if self.spatial_code else None)
         self.films = [FiLM(c, dtype=policy, name=f"film_{i}") for i, c in enumerate(self.channels)]
+        depth = 1 if self.motion_dim else 3  # frames a stage's kernel spans where it keeps the frame count
         self.ups = [
             keras.layers.Conv3DTranspose(
-                c, (2 * s, 4, 4) if s > 1 else (1 if self.motion_dim else 3, 4, 4), strides=(s, 2, 2), padding="same",
+                c, (2 * s, 4, 4) if s > 1 else (depth, 4, 4), strides=(s, 2, 2), padding="same",
                 dtype=policy, name=f"up_{i}",
             )
             for i, (c, s) in enumerate(zip(self.channels[1:], self.time_strides))
